@@ -15,6 +15,6 @@ endif()
 add_library(gbpm_warnings INTERFACE)
 target_compile_options(gbpm_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wformat=2
+  -Wcast-align -Woverloaded-virtual -Wformat=2
   -Wimplicit-fallthrough -Wmissing-declarations
   $<$<BOOL:${GBPM_WERROR}>:-Werror>)

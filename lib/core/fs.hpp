@@ -1,0 +1,28 @@
+#pragma once
+// Durable file operations. Writers of state that other processes read
+// (run records, workbook CSVs) use write_file_atomic so a reader sees either the
+// old file or the new one, never a torn one, even if we crash mid-write.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace gbpm::core {
+
+// Writes `content` to a temp file beside `path`, fsyncs it, renames it over
+// `path` and fsyncs the directory. On any failure the temp file is removed,
+// `path` is untouched, and the error (ErrorKind::output) names the path and the
+// system's reason (e.g. "No space left on device").
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content, int mode = 0644);
+
+// Creates `dir` and its parents (mode 0755, or `mode`); ErrorKind::output when
+// that fails or `dir` exists and is not a directory.
+Status ensure_directory(const std::filesystem::path& dir, int mode = 0755);
+
+// Reads a whole file up to `max_bytes`. ErrorKind::output for I/O errors
+// (naming the path), ErrorKind::data when the file is larger than max_bytes.
+Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes = 64u << 20);
+
+}  // namespace gbpm::core
