@@ -17,4 +17,7 @@ target_compile_options(gbpm_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
   -Wcast-align -Woverloaded-virtual -Wformat=2
   -Wimplicit-fallthrough -Wmissing-declarations
+  # Designated initializers leave members at their defaults on purpose; GCC 12
+  # warns about that for class-type members.
+  -Wno-missing-field-initializers
   $<$<BOOL:${GBPM_WERROR}>:-Werror>)

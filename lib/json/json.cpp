@@ -50,11 +50,19 @@ constexpr std::size_t kMaxPathChars = 200;   // of a path in a message
 // integers; 1 GiB keeps every one of them far from overflow.
 constexpr std::size_t kMaxDocumentBytes = std::size_t{1} << 30;
 
-const Value* as_value(const void* p) { return static_cast<const Value*>(p); }
-const Document::Impl* as_impl(const void* p) { return static_cast<const Document::Impl*>(p); }
-std::uintptr_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+const Value* as_value(const void* p) {
+  return static_cast<const Value*>(p);
+}
+const Document::Impl* as_impl(const void* p) {
+  return static_cast<const Document::Impl*>(p);
+}
+std::uintptr_t address_of(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p);
+}
 
-std::string_view string_of(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
+std::string_view string_of(const Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
 
 // `text` cut to at most `max` bytes without splitting a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view text, std::size_t max) {
@@ -175,8 +183,8 @@ std::string path_of(const void* doc, const void* value) {
   const Value* current = as_value(value);
   while (current != root) {
     const std::uintptr_t at = address_of(current);
-    auto it = std::upper_bound(spans.begin(), spans.end(), at,
-                               [](std::uintptr_t a, const Span& s) { return a < s.begin; });
+    auto it =
+        std::upper_bound(spans.begin(), spans.end(), at, [](std::uintptr_t a, const Span& s) { return a < s.begin; });
     if (it == spans.begin()) return "$?";
     --it;
     if (at >= it->end) return "$?";
@@ -214,7 +222,9 @@ Error data_error_at(const std::string& path, std::string_view message) {
 constexpr unsigned kParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // For a JSON number out of double range: true when it is tiny (rounds to
 // zero) rather than huge. Compares the decimal order of magnitude with 0; the
@@ -550,8 +560,8 @@ Result<Document> parse(std::string_view text, Limits limits) {
                                                   parse_error_text(result.Code()));
   }
   if (stream.Tell() != stream.size_) {
-    return data_error_at("$", "invalid JSON at byte " + std::to_string(stream.Tell() + bom) +
-                                  ": NUL byte after the value");
+    return data_error_at("$",
+                         "invalid JSON at byte " + std::to_string(stream.Tell() + bom) + ": NUL byte after the value");
   }
   return Document(std::move(impl));
 }
@@ -568,12 +578,24 @@ Result<Document> parse_maybe_double_encoded(std::string_view text, Limits limits
 
 // --- View -------------------------------------------------------------------
 
-bool View::is_null() const { return m_value != nullptr && as_value(m_value)->IsNull(); }
-bool View::is_bool() const { return m_value != nullptr && as_value(m_value)->IsBool(); }
-bool View::is_number() const { return m_value != nullptr && as_value(m_value)->IsNumber(); }
-bool View::is_string() const { return m_value != nullptr && as_value(m_value)->IsString(); }
-bool View::is_object() const { return m_value != nullptr && as_value(m_value)->IsObject(); }
-bool View::is_array() const { return m_value != nullptr && as_value(m_value)->IsArray(); }
+bool View::is_null() const {
+  return m_value != nullptr && as_value(m_value)->IsNull();
+}
+bool View::is_bool() const {
+  return m_value != nullptr && as_value(m_value)->IsBool();
+}
+bool View::is_number() const {
+  return m_value != nullptr && as_value(m_value)->IsNumber();
+}
+bool View::is_string() const {
+  return m_value != nullptr && as_value(m_value)->IsString();
+}
+bool View::is_object() const {
+  return m_value != nullptr && as_value(m_value)->IsObject();
+}
+bool View::is_array() const {
+  return m_value != nullptr && as_value(m_value)->IsArray();
+}
 bool View::is_integer() const {
   std::int64_t ignored = 0;
   return m_value != nullptr && to_int64(*as_value(m_value), ignored);
@@ -637,9 +659,13 @@ std::string View::path() const {
   return path_of(m_doc, m_anchor) + m_suffix;
 }
 
-std::string View::describe() const { return describe_value(as_value(m_value)); }
+std::string View::describe() const {
+  return describe_value(as_value(m_value));
+}
 
-Error View::error(std::string_view message) const { return data_error_at(path(), message); }
+Error View::error(std::string_view message) const {
+  return data_error_at(path(), message);
+}
 
 bool View::optional_absent() const {
   return m_value == nullptr ? m_absence != Absence::wrong_parent : as_value(m_value)->IsNull();
@@ -711,24 +737,34 @@ Result<bool> View::as_bool() const {
   return as_value(m_value)->GetBool();
 }
 
-Result<Elements> View::as_array() const {
-  if (!is_array()) return type_error("array");
-  const Value& v = *as_value(m_value);
+Elements View::elements() const {
   Elements out;
+  if (!is_array()) return out;
+  const Value& v = *as_value(m_value);
   out.m_first = v.Begin();
   out.m_doc = m_doc;
   out.m_size = v.Size();
   return out;
 }
 
-Result<Members> View::as_object() const {
-  if (!is_object()) return type_error("object");
-  const Value& v = *as_value(m_value);
+Members View::members() const {
   Members out;
+  if (!is_object()) return out;
+  const Value& v = *as_value(m_value);
   out.m_first = v.MemberCount() > 0 ? &*v.MemberBegin() : nullptr;
   out.m_doc = m_doc;
   out.m_size = v.MemberCount();
   return out;
+}
+
+Result<Elements> View::as_array() const {
+  if (!is_array()) return type_error("array");
+  return elements();
+}
+
+Result<Members> View::as_object() const {
+  if (!is_object()) return type_error("object");
+  return members();
 }
 
 namespace {
@@ -762,12 +798,22 @@ Result<std::optional<bool>> View::optional_bool() const {
 
 // --- Iteration ----------------------------------------------------------------
 
-Elements::Iterator Elements::begin() const { return Iterator(m_first, m_doc, 0); }
-Elements::Iterator Elements::end() const { return Iterator(m_first, m_doc, m_size); }
-View Elements::Iterator::operator*() const { return View(as_value(m_first) + m_index, m_doc); }
+Elements::Iterator Elements::begin() const {
+  return Iterator(m_first, m_doc, 0);
+}
+Elements::Iterator Elements::end() const {
+  return Iterator(m_first, m_doc, m_size);
+}
+View Elements::Iterator::operator*() const {
+  return View(as_value(m_first) + m_index, m_doc);
+}
 
-Members::Iterator Members::begin() const { return Iterator(m_first, m_doc, 0); }
-Members::Iterator Members::end() const { return Iterator(m_first, m_doc, m_size); }
+Members::Iterator Members::begin() const {
+  return Iterator(m_first, m_doc, 0);
+}
+Members::Iterator Members::end() const {
+  return Iterator(m_first, m_doc, m_size);
+}
 Member Members::Iterator::operator*() const {
   const RjMember& m = static_cast<const RjMember*>(m_first)[m_index];
   return Member{string_of(m.name), View(&m.value, m_doc)};

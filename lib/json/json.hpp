@@ -24,7 +24,7 @@ namespace gbpm::json {
 // BMRS JSON is at most 4 levels deep.
 struct Limits {
   std::size_t max_bytes = std::size_t{64} * 1024 * 1024;  // larger input is refused unread
-  int max_depth = 64;  // objects/arrays nested deeper than this are refused
+  int max_depth = 64;                                     // objects/arrays nested deeper than this are refused
 };
 
 class Document;
@@ -168,9 +168,17 @@ class View {
   // Any number. Long decimals are rounded to the nearest double.
   [[nodiscard]] Result<double> as_double() const;
   [[nodiscard]] Result<bool> as_bool() const;
-  // The array's elements / the object's members, for range-for.
+  // The array's elements / the object's members, or an error when this is
+  // not an array / object. Name the result before looping over it:
+  //   auto rows = v.as_array(); if (!rows) return rows.error();
+  //   for (View row : *rows) ...
+  // (`for (View row : *v.as_array())` would loop over a destroyed temporary.)
   [[nodiscard]] Result<Elements> as_array() const;
   [[nodiscard]] Result<Members> as_object() const;
+  // The same ranges, returned by value so they can be looped over directly;
+  // empty when this is not an array / object.
+  [[nodiscard]] Elements elements() const;
+  [[nodiscard]] Members members() const;
 
   // Optional getters: null or a missing member/element gives nullopt; a value
   // of another type, or a step through a non-object/non-array, is an error.
@@ -216,15 +224,16 @@ class View {
   Absence m_absence = Absence::none;
 };
 
-// One member of an object, as yielded by iterating View::as_object():
-//   for (const auto& [key, value] : *row.as_object()) ...
+// One member of an object, as yielded by iterating View::members():
+//   for (const auto& [key, value] : row.members()) ...
 struct Member {
   std::string_view key;
   View value;
 };
 
 // A parsed JSON document. Move-only; moving keeps existing Views valid. A
-// default-constructed Document holds `null`.
+// default-constructed Document holds `null`. Reading (Views, paths, errors)
+// is safe from several threads at once.
 class Document {
  public:
   Document();

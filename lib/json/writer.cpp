@@ -328,7 +328,9 @@ Writer& Writer::value(const View& view) {
   return *this;
 }
 
-bool Writer::complete() const { return !m_impl->mistake && m_impl->has_root && m_impl->open.empty(); }
+bool Writer::complete() const {
+  return !m_impl->mistake && m_impl->has_root && m_impl->open.empty();
+}
 
 Result<std::string> Writer::finish() {
   Impl& s = *m_impl;

@@ -8,8 +8,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -273,6 +275,12 @@ Result<Response> CurlTransport::send(const Request& request) {
   };
   bool headers_ok = true;
   for (const auto& [name, value] : request.headers) {
+    if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      // A line break would let a value smuggle in headers of its own.
+      return make_error(ErrorKind::internal, fmt::format("{} {}: malformed request header {:?}", request.method,
+                                                         redact_url(request.url), name));
+    }
     // "Name;" is libcurl's spelling of a header with an empty value.
     headers_ok = headers_ok && append_header(value.empty() ? name + ";" : name + ": " + value);
   }
@@ -292,14 +300,16 @@ Result<Response> CurlTransport::send(const Request& request) {
 #endif
   set(set_long(h, CURLOPT_NOSIGNAL, 1L));
   set(set_long(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(s.options.connect_timeout.count())));
-  set(set_long(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count())));
+  // 0 would mean "no limit" to libcurl.
+  set(set_long(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(request.timeout.count(), 1))));
   set(set_long(h, CURLOPT_TCP_KEEPALIVE, 1L));
   set(set_string(h, CURLOPT_ACCEPT_ENCODING, ""));
   set(set_long(h, CURLOPT_SSL_VERIFYPEER, 1L));
   set(set_long(h, CURLOPT_SSL_VERIFYHOST, 2L));
   set(set_long(h, CURLOPT_FOLLOWLOCATION, 0L));
   set(set_string(h, CURLOPT_USERAGENT, s.user_agent.c_str()));
-  set(set_offset(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(s.options.max_response_bytes)));
+  set(set_offset(h, CURLOPT_MAXFILESIZE_LARGE,
+                 static_cast<curl_off_t>(std::min<std::uint64_t>(s.options.max_response_bytes, INT64_MAX))));
   set(set_pointer(h, CURLOPT_ERRORBUFFER, s.error_buffer.data()));
   set(set_function(h, CURLOPT_WRITEFUNCTION, &on_body));
   set(set_pointer(h, CURLOPT_WRITEDATA, &receiver));

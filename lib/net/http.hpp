@@ -32,7 +32,8 @@ struct Request {
   std::string url;
   Headers headers{};
   std::string body{};
-  // Total time allowed for this one attempt: connect, send and receive.
+  // Total time allowed for this one attempt: connect, send and receive
+  // (at least 1 ms is used).
   std::chrono::milliseconds timeout{30000};
   RetryMode retry = RetryMode::automatic;
 

@@ -4,8 +4,8 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <limits>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -136,7 +136,8 @@ TEST_CASE("fixture records read through typed getters", "[json][fixtures]") {
   CHECK(*row.field("settlementDate").as_string() == "2026-08-01");
   CHECK(row.field("data").is_missing());
 
-  const json::Document problem = parse_ok(testing::read_file(fixtures_dir() / "elexon" / "api" / "error_400_problem.json"));
+  const json::Document problem =
+      parse_ok(testing::read_file(fixtures_dir() / "elexon" / "api" / "error_400_problem.json"));
   const json::View message = problem.root().field("errors").field("").index(0);
   CHECK(*message.as_string() == "The date range must not exceed 7 days.");
   CHECK(message.path() == R"($.errors[""][0])");
@@ -165,7 +166,8 @@ TEST_CASE("absent values report the path and why they are absent", "[json][path]
   CHECK(error_of(a.field("missing").as_int()) == "at $.a.missing: expected integer, got nothing (no such member)");
   CHECK(error_of(a.field("list").index(7).as_int()) ==
         "at $.a.list[7]: expected integer, got nothing (the array has 3 elements)");
-  CHECK(error_of(a.field("nil").field("x").as_string()) == "at $.a.nil.x: expected string, got nothing ($.a.nil is null)");
+  CHECK(error_of(a.field("nil").field("x").as_string()) ==
+        "at $.a.nil.x: expected string, got nothing ($.a.nil is null)");
   CHECK(error_of(a.field("n").field("x").as_string()) ==
         "at $.a.n.x: expected string, got nothing ($.a.n is number 5, not an object)");
   CHECK(error_of(a.field("n").index(0).as_string()) ==
@@ -181,9 +183,9 @@ TEST_CASE("absent values report the path and why they are absent", "[json][path]
 TEST_CASE("paths work for values reached by iteration and for odd keys", "[json][path]") {
   const json::Document doc = parse_ok(R"({"rows":[{"k":1},{"k":2},{"k":"x"}],"":{"a\"b":[0]},"9lives":1,"_ok1":2})");
   std::vector<std::string> paths;
-  for (const json::View row : *doc.root().field("rows").as_array()) paths.push_back(row.field("k").path());
+  for (const json::View row : doc.root().field("rows").elements()) paths.push_back(row.field("k").path());
   CHECK(paths == std::vector<std::string>{"$.rows[0].k", "$.rows[1].k", "$.rows[2].k"});
-  for (const auto& [key, value] : *doc.root().as_object()) {
+  for (const auto& [key, value] : doc.root().members()) {
     if (key.empty()) CHECK(value.field("a\"b").index(0).path() == R"($[""]["a\"b"][0])");
     if (key == "9lives") CHECK(value.path() == R"($["9lives"])");
     if (key == "_ok1") CHECK(value.path() == "$._ok1");
@@ -266,15 +268,15 @@ TEST_CASE("invalid UTF-8 is rejected, valid UTF-8 kept byte for byte", "[json][h
   CHECK(*root.index(0).as_string() == "£ € 😀");
   CHECK(*root.index(1).as_string() == "£€😀");
   CHECK(*root.index(2).as_string() == std::string_view("\0x", 2));
-  for (const json::View s : *root.as_array()) CHECK(json::is_valid_utf8(*s.as_string()));
+  for (const json::View s : root.elements()) CHECK(json::is_valid_utf8(*s.as_string()));
   // A UTF-8 byte-order mark is skipped; offsets still count it.
   CHECK(*parse_ok("\xEF\xBB\xBF[1]").root().index(0).as_int() == 1);
   CHECK(contains(parse_error("\xEF\xBB\xBF[x]"), "at byte 4"));
 }
 
 TEST_CASE("NaN and Infinity are not JSON", "[json][hostile]") {
-  for (const char* bad : {"NaN", "[NaN]", "Infinity", "-Infinity", "[1,Infinity]", "nan", "inf", "[+1]", "[.5]",
-                          "[01]", "[1.]", "[1e]", "[0x10]"}) {
+  for (const char* bad : {"NaN", "[NaN]", "Infinity", "-Infinity", "[1,Infinity]", "nan", "inf", "[+1]", "[.5]", "[01]",
+                          "[1.]", "[1e]", "[0x10]"}) {
     INFO(bad);
     parse_error(bad);
   }
@@ -355,8 +357,10 @@ TEST_CASE("a million-element array parses and iterates", "[json][hostile]") {
   const json::Document doc = parse_ok(text);
   const json::View root = doc.root();
   REQUIRE(root.size() == 1'000'000);
+  const auto items = root.as_array();
+  REQUIRE(items.ok());
   std::int64_t sum = 0;
-  for (const json::View v : *root.as_array()) sum += *v.as_int64();
+  for (const json::View v : *items) sum += *v.as_int64();
   CHECK(sum == 4'500'000);
   CHECK(root.index(999'999).path() == "$[999999]");
   CHECK(error_of(root.index(123'456).as_string()) == "at $[123456]: expected string, got number 6");
@@ -421,11 +425,12 @@ TEST_CASE("optional getters: null and missing are nullopt, wrong types are error
   CHECK_FALSE(**r.field("b").optional_bool());
 
   for (const json::View& v : {r.field("n"), r.field("missing"), r.field("o").field("p"), r.field("o").field("q"),
-                             r.field("n").field("deeper"), r.field("missing").index(3), r.field("o").index(0)}) {
+                              r.field("n").field("deeper"), r.field("missing").index(3), r.field("o").index(0)}) {
     INFO(v.path());
     if (v.path() == "$.o[0]") {
-      CHECK(error_of(v.optional_string()) == "at $.o[0]: expected string, got nothing ($.o is object with 1 member, "
-                                             "not an array)");
+      CHECK(error_of(v.optional_string()) ==
+            "at $.o[0]: expected string, got nothing ($.o is object with 1 member, "
+            "not an array)");
       continue;
     }
     CHECK_FALSE(v.optional_string()->has_value());
@@ -444,8 +449,11 @@ TEST_CASE("optional getters: null and missing are nullopt, wrong types are error
 TEST_CASE("iterating arrays and objects", "[json][getters]") {
   const json::Document doc = parse_ok(R"({"z":1,"a":[10,20,30],"m":"x","e":[],"eo":{}})");
   std::vector<std::string> keys;
-  for (const auto& [key, value] : *doc.root().as_object()) keys.emplace_back(key);
+  const auto members = doc.root().as_object();
+  REQUIRE(members.ok());
+  for (const auto& [key, value] : *members) keys.emplace_back(key);
   CHECK(keys == std::vector<std::string>{"z", "a", "m", "e", "eo"});  // document order
+  CHECK(doc.root().members().size() == 5);
 
   const auto items = doc.root().field("a").as_array();
   REQUIRE(items.ok());
@@ -455,7 +463,13 @@ TEST_CASE("iterating arrays and objects", "[json][getters]") {
   CHECK(values == std::vector<int>{10, 20, 30});
   CHECK(doc.root().field("e").as_array()->empty());
   CHECK(doc.root().field("eo").as_object()->empty());
-  for (const auto& member : *doc.root().field("eo").as_object()) FAIL("unexpected member " << member.key);
+  for (const auto& member : doc.root().field("eo").members()) FAIL("unexpected member " << member.key);
+  // Not an array / object: the by-value ranges are empty, the checked ones are errors.
+  CHECK(doc.root().field("m").elements().empty());
+  CHECK(doc.root().field("missing").members().empty());
+  CHECK(doc.root().elements().empty());
+  CHECK(error_of(doc.root().field("missing").as_array()) ==
+        "at $.missing: expected array, got nothing (no such member)");
 }
 
 TEST_CASE("documents own their data and keep views valid across a move", "[json]") {

@@ -94,10 +94,13 @@ TEST_CASE("strings are escaped and round-trip through the parser", "[json][write
 }
 
 TEST_CASE("bytes that are not UTF-8 become U+FFFD", "[json][writer][utf8]") {
-  CHECK(json::quote("a\xFF" "b") == "\"a\xEF\xBF\xBD" "b\"");
+  CHECK(json::quote("a\xFF"
+                    "b") ==
+        "\"a\xEF\xBF\xBD"
+        "b\"");
   CHECK(json::quote("\xE2\x82") == "\"\xEF\xBF\xBD\"");  // truncated sequence: one replacement
   CHECK(json::quote("\xED\xA0\x80") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // a surrogate
-  CHECK(json::quote("\xC0\xAF") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // an overlong form
+  CHECK(json::quote("\xC0\xAF") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // an overlong form
 
   json::Writer w;
   w.begin_object().key("k\xC3").string("\xF4\x90\x80\x80").end_object();

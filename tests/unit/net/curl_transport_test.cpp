@@ -448,3 +448,16 @@ TEST_CASE("debug logs show requests but never secrets", "[curl][secrets]") {
   CHECK(text.find("level=warn") != std::string::npos);
   CHECK(text.find("msg=\"http retry\"") != std::string::npos);
 }
+
+TEST_CASE("header values cannot smuggle in extra headers", "[curl]") {
+  NoProxy no_proxy;
+  FakeHttpsServer server;
+  auto transport = trusting(server);
+  net::Request request = get(server, "/x");
+  request.headers = {{"X-Name", "value\r\nX-Injected: 1"}};
+  auto result = transport->send(request);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().kind == ErrorKind::internal);
+  CHECK(result.error().message.find("X-Name") != std::string::npos);
+  CHECK(server.requests().empty());
+}

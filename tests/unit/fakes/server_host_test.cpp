@@ -1,0 +1,71 @@
+#include "fakes/common/server_host.hpp"
+
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+
+#include "net/curl_transport.hpp"
+
+using namespace gbpm;
+
+namespace {
+
+struct Hosted {
+  fakes::ServerHost host{fakes::ServeOptions{}, [](httplib::Server& s) {
+                           s.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+                             res.set_content(R"({"hello":"world"})", "application/json");
+                           });
+                         }};
+  std::unique_ptr<net::CurlTransport> client;
+  Hosted() {
+    host.start();
+    auto c = net::CurlTransport::create({.ca_file = host.ca_file().string()});
+    REQUIRE(c.ok());
+    client = std::move(*c);
+  }
+  Result<net::Response> get(const std::string& path) {
+    return client->send(net::Request{.method = "GET", .url = host.url() + path});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a hosted service answers over HTTPS with its generated CA", "[fakes]") {
+  Hosted h;
+  const auto r = h.get("/hello");
+  REQUIRE(r.ok());
+  CHECK(r->status == 200);
+  CHECK(r->body == R"({"hello":"world"})");
+  CHECK(h.get("/_fake/health")->body == "ok");
+}
+
+TEST_CASE("injected faults apply to the next N matching requests only", "[fakes]") {
+  Hosted h;
+  h.host.inject(fakes::Fault{.path_prefix = "/hello", .count = 2, .status = 503, .body = "busy",
+                             .headers = {{"Retry-After", "1"}}});
+  const auto first = h.get("/hello");
+  REQUIRE(first.ok());
+  CHECK(first->status == 503);
+  CHECK(first->header("Retry-After") == "1");
+  CHECK(h.get("/_fake/health")->status == 200);  // admin routes are never faulted
+  CHECK(h.get("/hello")->status == 503);
+  CHECK(h.get("/hello")->status == 200);
+}
+
+TEST_CASE("faults can be armed over HTTP and can drop the connection", "[fakes]") {
+  Hosted h;
+  const auto armed = h.client->send(net::Request{
+      .method = "POST", .url = h.host.url() + "/_fake/faults", .body = R"({"path_prefix":"/hello","drop":true})"});
+  REQUIRE(armed.ok());
+  REQUIRE(armed->status == 200);
+  const auto dropped = h.get("/hello");
+  REQUIRE_FALSE(dropped.ok());
+  CHECK(dropped.error().kind == ErrorKind::temporary);
+  CHECK(h.get("/hello")->status == 200);
+
+  const auto bad = h.client->send(
+      net::Request{.method = "POST", .url = h.host.url() + "/_fake/faults", .body = R"({"count":"three"})"});
+  REQUIRE(bad.ok());
+  CHECK(bad->status == 400);
+  CHECK(bad->body.find("$.count") != std::string::npos);
+}
