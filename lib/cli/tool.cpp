@@ -132,8 +132,8 @@ int Tool::run(int argc, const char* const* argv, const Body& body) {
   if (!m_log_format.empty()) {
     log::parse_format(m_log_format, format);
   } else if (auto e = config.find("GBPM_LOG_FORMAT"); e && !log::parse_format(e->value, format)) {
-    return finish(make_error(ErrorKind::config, fmt::format("GBPM_LOG_FORMAT=\"{}\" (from {}) is not text or json",
-                                                            e->value, e->origin)),
+    return finish(make_error(ErrorKind::config,
+                             fmt::format("GBPM_LOG_FORMAT=\"{}\" (from {}) is not text or json", e->value, e->origin)),
                   nullptr, nullptr, logger);
   }
   logger.set_format(format);

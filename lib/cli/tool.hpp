@@ -11,6 +11,7 @@
 //   return tool.run(argc, argv, [&](gbpm::cli::Context& ctx) { return do_work(ctx); });
 
 #include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <filesystem>
 #include <functional>

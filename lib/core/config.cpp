@@ -208,9 +208,9 @@ std::optional<Entry> Config::find(std::string_view key) const {
 Result<std::string> Config::get_string(std::string_view key) const {
   auto e = find(key);
   if (!e) {
-    return make_error(ErrorKind::config,
-                      fmt::format("{} is not set: set it in the environment, in the --config file, or with its flag",
-                                  key));
+    return make_error(
+        ErrorKind::config,
+        fmt::format("{} is not set: set it in the environment, in the --config file, or with its flag", key));
   }
   return std::move(e->value);
 }
@@ -259,12 +259,18 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   }
   const std::string_view unit(ptr, static_cast<std::size_t>(t.data() + t.size() - ptr));
   long long factor = 0;
-  if (unit == "ms") factor = 1;
-  else if (unit.empty() || unit == "s") factor = 1000;
-  else if (unit == "m" || unit == "min") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return make_error(ErrorKind::config, fmt::format("\"{}\" has an unknown duration unit", text));
+  if (unit == "ms")
+    factor = 1;
+  else if (unit.empty() || unit == "s")
+    factor = 1000;
+  else if (unit == "m" || unit == "min")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return make_error(ErrorKind::config, fmt::format("\"{}\" has an unknown duration unit", text));
   if (n > (1LL << 40) / factor) return make_error(ErrorKind::config, fmt::format("\"{}\" is too long", text));
   return std::chrono::milliseconds{n * factor};
 }

@@ -29,7 +29,8 @@ Result<InstanceLock> InstanceLock::acquire(const std::filesystem::path& dir, std
   const std::filesystem::path path = dir / lock_file_name(name);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return make_error(ErrorKind::output, fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
+    return make_error(ErrorKind::output,
+                      fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;

@@ -13,7 +13,11 @@ namespace gbpm::core {
 // ErrorKind::config when none of them is set or GBPM_HOME is relative.
 Result<std::filesystem::path> resolve_home(const config::Config& config);
 
-inline std::filesystem::path runs_dir(const std::filesystem::path& home) { return home / "runs"; }
-inline std::filesystem::path locks_dir(const std::filesystem::path& home) { return home / "locks"; }
+inline std::filesystem::path runs_dir(const std::filesystem::path& home) {
+  return home / "runs";
+}
+inline std::filesystem::path locks_dir(const std::filesystem::path& home) {
+  return home / "locks";
+}
 
 }  // namespace gbpm::core

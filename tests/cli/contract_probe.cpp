@@ -27,16 +27,18 @@ int main(int argc, char** argv) {
     ctx.log.info("probe running", {{"warehouse", ctx.config.get_string_or("GBPM_WAREHOUSE", "")},
                                    {"client_secret", ctx.config.get_string_or("GBPM_TEST_SECRET", "")}});
     if (hold_seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(hold_seconds));
-    std::printf("now=%lld\n", static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                         ctx.now().time_since_epoch())
-                                                         .count()));
+    std::printf(
+        "now=%lld\n",
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(ctx.now().time_since_epoch()).count()));
     ctx.stats.rows_written = 1;
     if (fail.empty()) return {};
-    const std::map<std::string, gbpm::ErrorKind> kinds = {
-        {"usage", gbpm::ErrorKind::usage},         {"data", gbpm::ErrorKind::data},
-        {"unavailable", gbpm::ErrorKind::unavailable}, {"internal", gbpm::ErrorKind::internal},
-        {"output", gbpm::ErrorKind::output},       {"temporary", gbpm::ErrorKind::temporary},
-        {"config", gbpm::ErrorKind::config}};
+    const std::map<std::string, gbpm::ErrorKind> kinds = {{"usage", gbpm::ErrorKind::usage},
+                                                          {"data", gbpm::ErrorKind::data},
+                                                          {"unavailable", gbpm::ErrorKind::unavailable},
+                                                          {"internal", gbpm::ErrorKind::internal},
+                                                          {"output", gbpm::ErrorKind::output},
+                                                          {"temporary", gbpm::ErrorKind::temporary},
+                                                          {"config", gbpm::ErrorKind::config}};
     return gbpm::make_error(kinds.at(fail), "probe failed as asked");
   });
 }

@@ -1,9 +1,9 @@
 #include "fakes/common/server_host.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -20,7 +20,9 @@ namespace {
 
 std::atomic<bool> g_signalled{false};
 
-void on_signal(int) { g_signalled = true; }
+void on_signal(int) {
+  g_signalled = true;
+}
 
 }  // namespace
 
@@ -37,10 +39,10 @@ Result<Fault> parse_fault(std::string_view json_text) {
   auto type = root.field("content_type").optional_string();
   auto delay = root.field("delay_ms").optional_int64();
   auto drop = root.field("drop").optional_bool();
-  for (const Error* e : {method ? nullptr : &method.error(), prefix ? nullptr : &prefix.error(),
-                         count ? nullptr : &count.error(), status ? nullptr : &status.error(),
-                         body ? nullptr : &body.error(), type ? nullptr : &type.error(),
-                         delay ? nullptr : &delay.error(), drop ? nullptr : &drop.error()}) {
+  for (const Error* e :
+       {method ? nullptr : &method.error(), prefix ? nullptr : &prefix.error(), count ? nullptr : &count.error(),
+        status ? nullptr : &status.error(), body ? nullptr : &body.error(), type ? nullptr : &type.error(),
+        delay ? nullptr : &delay.error(), drop ? nullptr : &drop.error()}) {
     if (e != nullptr) return *e;
   }
   f.method = std::string(method->value_or(""));
@@ -139,9 +141,8 @@ ServerHost::ServerHost(ServeOptions options, const RouteInstaller& install) : m_
     res.set_content(fault->body, fault->content_type);
     return httplib::Server::HandlerResponse::Handled;
   });
-  impl.server->Get("/_fake/health", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok", "text/plain");
-  });
+  impl.server->Get("/_fake/health",
+                   [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   impl.server->Post("/_fake/faults", [this](const httplib::Request& req, httplib::Response& res) {
     auto fault = parse_fault(req.body);
     if (!fault) {
@@ -205,9 +206,13 @@ std::string ServerHost::url() const {
   return fmt::format("https://{}:{}", host, m_impl->port);
 }
 
-int ServerHost::port() const { return m_impl->port; }
+int ServerHost::port() const {
+  return m_impl->port;
+}
 
-std::filesystem::path ServerHost::ca_file() const { return m_impl->ca; }
+std::filesystem::path ServerHost::ca_file() const {
+  return m_impl->ca;
+}
 
 void ServerHost::inject(Fault fault) {
   std::lock_guard lock(m_impl->mutex);
@@ -229,9 +234,10 @@ int run_fake_main(int argc, char** argv, const FakeMainSpec& spec) {
   app.add_option("--state", options.state_dir, "Directory for generated TLS material and persisted state");
   app.add_option("--ca-out", options.ca_out, "Copy the generated CA certificate here (give it to GBPM_CA_FILE)");
   if (spec.add_options) spec.add_options(app);
-  app.footer(fmt::format("The first line on stdout is the URL to use. Faults: POST /_fake/faults (see "
-                         "tests/fakes/common/server_host.hpp).\nExample:\n  {} --listen 127.0.0.1:0 --ca-out /tmp/ca.pem",
-                         spec.name));
+  app.footer(
+      fmt::format("The first line on stdout is the URL to use. Faults: POST /_fake/faults (see "
+                  "tests/fakes/common/server_host.hpp).\nExample:\n  {} --listen 127.0.0.1:0 --ca-out /tmp/ca.pem",
+                  spec.name));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -51,11 +51,11 @@ Result<Fault> parse_fault(std::string_view json_text);
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
-  int port = 0;                      // 0: any free port
-  std::filesystem::path tls_cert;    // empty: generate a throwaway CA + cert
+  int port = 0;                    // 0: any free port
+  std::filesystem::path tls_cert;  // empty: generate a throwaway CA + cert
   std::filesystem::path tls_key;
-  std::filesystem::path state_dir;   // where generated TLS material (and service state) goes
-  std::filesystem::path ca_out;      // also copy the generated CA here, for clients
+  std::filesystem::path state_dir;  // where generated TLS material (and service state) goes
+  std::filesystem::path ca_out;     // also copy the generated CA here, for clients
 };
 
 // Installs a service's routes on the server. Called once before serving.

@@ -1,6 +1,7 @@
 #include "cli/tool.hpp"
 
 #include <catch2/catch.hpp>
+
 #include <cstdio>
 
 #include "core/lock.hpp"
@@ -41,10 +42,11 @@ struct Harness {
   core::FakeClock clock{sys_days{2026y / 11 / 28} + 10h};
   std::map<std::string, std::string> env{{"GBPM_HOME", (dir / "home").string()}};
 
-  std::unique_ptr<cli::Tool> make(cli::ToolInfo info = {.name = "probe-tool",
-                                       .summary = "A tool for testing the shared contract",
-                                       .examples = "Examples:\n  probe-tool --warehouse sqlite:/tmp/x.db\n",
-                                       .lock_target_keys = {"GBPM_SHEET"}}) {
+  std::unique_ptr<cli::Tool> make(cli::ToolInfo info = {
+                                      .name = "probe-tool",
+                                      .summary = "A tool for testing the shared contract",
+                                      .examples = "Examples:\n  probe-tool --warehouse sqlite:/tmp/x.db\n",
+                                      .lock_target_keys = {"GBPM_SHEET"}}) {
     auto tool = std::make_unique<cli::Tool>(std::move(info));
     tool->set_environment(env);
     tool->set_clock(clock);
@@ -68,7 +70,10 @@ TEST_CASE("help shows the summary, common flags and examples and exits 0", "[cli
   auto tool = h.make();
   tool->add_warehouse_option();
   bool ran = false;
-  CHECK(run(tool, {"--help"}, [&](cli::Context&) { ran = true; return Status{}; }) == 0);
+  CHECK(run(tool, {"--help"}, [&](cli::Context&) {
+          ran = true;
+          return Status{};
+        }) == 0);
   CHECK_FALSE(ran);
   const std::string help = h.out.text();
   for (const char* s : {"A tool for testing the shared contract", "--config", "--log-format", "--version", "-v",
@@ -176,7 +181,10 @@ TEST_CASE("log level and format follow flags, then GBPM_LOG_*", "[cli][log]") {
   Harness h;
   h.env["GBPM_LOG_FORMAT"] = "json";
   auto tool = h.make();
-  CHECK(run(tool, {"-v"}, [](cli::Context& ctx) { ctx.log.debug("hello", {{"n", 1}}); return Status{}; }) == 0);
+  CHECK(run(tool, {"-v"}, [](cli::Context& ctx) {
+          ctx.log.debug("hello", {{"n", 1}});
+          return Status{};
+        }) == 0);
   CHECK(h.err.text().find(R"("level":"debug","tool":"probe-tool","msg":"hello","n":"1")") != std::string::npos);
 
   Harness q;
@@ -197,8 +205,8 @@ TEST_CASE("log level and format follow flags, then GBPM_LOG_*", "[cli][log]") {
 
 TEST_CASE("errors map to sysexits codes and land in the run record", "[cli][exit]") {
   const std::vector<std::pair<ErrorKind, int>> cases = {
-      {ErrorKind::usage, 64},     {ErrorKind::data, 65},      {ErrorKind::unavailable, 69}, {ErrorKind::internal, 70},
-      {ErrorKind::output, 73},    {ErrorKind::temporary, 75}, {ErrorKind::config, 78}};
+      {ErrorKind::usage, 64},  {ErrorKind::data, 65},      {ErrorKind::unavailable, 69}, {ErrorKind::internal, 70},
+      {ErrorKind::output, 73}, {ErrorKind::temporary, 75}, {ErrorKind::config, 78}};
   for (const auto& [kind, code] : cases) {
     Harness h;
     auto tool = h.make();
@@ -260,14 +268,20 @@ TEST_CASE("a second instance for the same target exits 75 naming the holder", "[
   REQUIRE(held.ok());
   auto tool = h.make();
   bool ran = false;
-  CHECK(run(tool, {}, [&](cli::Context&) { ran = true; return Status{}; }) == 75);
+  CHECK(run(tool, {}, [&](cli::Context&) {
+          ran = true;
+          return Status{};
+        }) == 75);
   CHECK_FALSE(ran);
   CHECK(h.err.text().find("pid " + std::to_string(::getpid())) != std::string::npos);
 
   // Another target is not blocked.
   auto other = h.make();
   other->add_sheet_option();
-  CHECK(run(other, {"--sheet", "dir:/elsewhere"}, [&](cli::Context&) { ran = true; return Status{}; }) == 0);
+  CHECK(run(other, {"--sheet", "dir:/elsewhere"}, [&](cli::Context&) {
+          ran = true;
+          return Status{};
+        }) == 0);
   CHECK(ran);
 }
 

@@ -1,9 +1,8 @@
 #include "core/lock.hpp"
 
+#include <catch2/catch.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
 
@@ -28,7 +27,10 @@ TEST_CASE("a second holder gets a temporary error naming the first", "[lock]") {
 
 TEST_CASE("the lock is released when the holder goes away, even by crashing", "[lock]") {
   testing::TempDir dir;
-  { auto held = core::InstanceLock::acquire(dir.path(), "daily-kpi"); REQUIRE(held.ok()); }
+  {
+    auto held = core::InstanceLock::acquire(dir.path(), "daily-kpi");
+    REQUIRE(held.ok());
+  }
   CHECK(core::InstanceLock::acquire(dir.path(), "daily-kpi").ok());
 
   int ready[2];

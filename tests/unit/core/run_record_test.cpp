@@ -1,10 +1,10 @@
 #include "core/run_record.hpp"
 
+#include <catch2/catch.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <random>
 
 #include "core/fs.hpp"
@@ -25,8 +25,7 @@ TEST_CASE("run records round-trip through JSON", "[runs]") {
   r.exit_code = 75;
   r.exit_name = "temp_fail";
   r.error = "Sheets answered 429 \"quota\"\nretry later";
-  r.stats = {.rows_read = 50, .rows_written = 0, .api_calls = 3, .bytes_scanned = 1 << 20,
-             .watermark = r.start - 5min};
+  r.stats = {.rows_read = 50, .rows_written = 0, .api_calls = 3, .bytes_scanned = 1 << 20, .watermark = r.start - 5min};
   r.last_success = r.start - 30min;
   const auto back = core::RunRecord::from_json(*r.to_json());
   REQUIRE(back.ok());

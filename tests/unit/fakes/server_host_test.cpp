@@ -1,8 +1,7 @@
 #include "fakes/common/server_host.hpp"
 
-#include <httplib.h>
-
 #include <catch2/catch.hpp>
+#include <httplib.h>
 
 #include "net/curl_transport.hpp"
 
@@ -41,8 +40,8 @@ TEST_CASE("a hosted service answers over HTTPS with its generated CA", "[fakes]"
 
 TEST_CASE("injected faults apply to the next N matching requests only", "[fakes]") {
   Hosted h;
-  h.host.inject(fakes::Fault{.path_prefix = "/hello", .count = 2, .status = 503, .body = "busy",
-                             .headers = {{"Retry-After", "1"}}});
+  h.host.inject(fakes::Fault{
+      .path_prefix = "/hello", .count = 2, .status = 503, .body = "busy", .headers = {{"Retry-After", "1"}}});
   const auto first = h.get("/hello");
   REQUIRE(first.ok());
   CHECK(first->status == 503);
