@@ -80,6 +80,8 @@ const std::vector<KeyInfo>& known_keys() {
       {"GBPM_HTTP_CONNECT_TIMEOUT", "TCP+TLS connect timeout (e.g. 10s)"},
       {"GBPM_RETRY_ATTEMPTS", "maximum attempts per HTTP request"},
       {"GBPM_RETRY_DEADLINE", "maximum total time spent retrying one request"},
+      {"GBPM_FUEL_CLASSES", "fuel classification override, e.g. renewable=WIND,NPSHYD;fossil=CCGT,OCGT,COAL,OIL,OTHER"},
+      {"GBPM_IRIS_SOURCE", "iris-ingest source: dir:PATH (official clients' drop) or servicebus:NAMESPACE/QUEUE"},
   };
   return keys;
 }

@@ -1,0 +1,275 @@
+#include "ingest/ingester.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/fs.hpp"
+#include "core/time.hpp"
+#include "elexon/decode.hpp"
+#include "json/writer.hpp"
+
+namespace gbpm::ingest {
+
+namespace {
+
+// What one message of a batch turned into, until it is settled.
+struct Pending {
+  Outcome outcome = Outcome::stored;
+  std::string dataset;
+  std::string error;
+  std::size_t records = 0;
+};
+
+std::string dataset_label(const Message& message) {
+  if (!message.subject.empty()) return message.subject;
+  if (!message.fallback_dataset.empty()) return message.fallback_dataset;
+  return "?";
+}
+
+// Clamps to at least 1 ms so a sleep always makes progress.
+core::Duration at_least_1ms(core::Duration d) {
+  return std::max(d, core::Duration{1});
+}
+
+}  // namespace
+
+std::string status_json(const IngestStats& stats, std::string_view state, std::string_view source,
+                        core::TimePoint now) {
+  json::Writer w;
+  w.begin_object();
+  w.key("tool").string("iris-ingest");
+  w.key("state").string(state);
+  w.key("source").string(source);
+  w.key("updated_at").string(core::format_utc_millis(now));
+  w.key("started_at").string(core::format_utc_millis(stats.started));
+  w.key("messages").int64(stats.messages);
+  w.key("records").int64(stats.records);
+  w.key("bytes").int64(stats.bytes);
+  w.key("batches").int64(stats.batches);
+  w.key("kept_raw").int64(stats.kept_raw);
+  w.key("quarantined").int64(stats.quarantined);
+  w.key("released").int64(stats.released);
+  w.key("store_failures").int64(stats.store_failures);
+  w.key("receive_failures").int64(stats.receive_failures);
+  w.key("newest_message_at");
+  if (stats.newest_message) {
+    w.string(core::format_utc_millis(*stats.newest_message));
+  } else {
+    w.null();
+  }
+  w.key("last_batch_at");
+  if (stats.last_batch_at) {
+    w.string(core::format_utc_millis(*stats.last_batch_at));
+  } else {
+    w.null();
+  }
+  w.key("last_error").string(stats.last_error);
+  w.key("datasets").begin_object();
+  for (const auto& [name, c] : stats.datasets) {
+    w.key(name).begin_object();
+    w.key("messages").int64(c.messages);
+    w.key("records").int64(c.records);
+    w.key("inserted").int64(c.inserted);
+    w.key("updated").int64(c.updated);
+    w.key("ignored").int64(c.ignored);
+    w.key("kept_raw").int64(c.kept_raw);
+    w.key("quarantined").int64(c.quarantined);
+    w.key("released").int64(c.released);
+    w.end_object();
+  }
+  w.end_object();
+  w.end_object();
+  auto text = w.finish();
+  return text ? *text + "\n" : std::string("{}\n");
+}
+
+Ingester::Ingester(MessageSource& source, warehouse::Warehouse& warehouse, core::Clock& clock, log::Logger& log,
+                   IngestOptions options, const std::atomic<bool>* stop)
+    : m_source(source),
+      m_warehouse(warehouse),
+      m_clock(clock),
+      m_log(log),
+      m_options(std::move(options)),
+      m_stop(stop),
+      m_backoff(m_options.backoff) {
+  m_stats.started = m_clock.now();
+}
+
+Result<std::size_t> Ingester::step() {
+  auto received = m_source.receive(m_options.limits);
+  if (!received) {
+    ++m_stats.receive_failures;
+    m_stats.last_error = received.error().message;
+    return received.error().with_context("receiving from " + m_source.describe());
+  }
+  std::vector<Message>& messages = *received;
+  if (messages.empty()) return std::size_t{0};
+
+  const core::TimePoint now = m_clock.now();
+  warehouse::Batch batch;
+  std::vector<Pending> pending(messages.size());
+  std::map<std::string, std::string> table_dataset;  // table name → dataset
+  std::int64_t bytes = 0;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    Message& message = messages[i];
+    Pending& p = pending[i];
+    bytes += static_cast<std::int64_t>(message.body.size());
+    if (!message.read_error.empty()) {
+      p = {Outcome::quarantined, dataset_label(message), message.read_error, 0};
+    } else {
+      auto decoded = elexon::decode_message(message.body, message.subject, message.fallback_dataset);
+      if (!decoded) {
+        p = {Outcome::quarantined, dataset_label(message), decoded.error().message, 0};
+      } else if (!decoded->known()) {
+        p = {Outcome::kept_raw, decoded->dataset, {}, decoded->record_count};
+        batch.raw.push_back({.dataset = decoded->dataset,
+                             .message_id = message.id,
+                             .body = std::move(message.body),
+                             .source = warehouse::Source::iris,
+                             .received_at = message.enqueued_at,
+                             .record_count = decoded->record_count});
+      } else {
+        p = {Outcome::stored, decoded->dataset, {}, decoded->record_count};
+        table_dataset[warehouse::table_name(*decoded->spec, warehouse::Source::iris)] = decoded->dataset;
+        batch.groups.push_back({.source = warehouse::Source::iris,
+                                .message_id = message.id,
+                                .received_at = message.enqueued_at,
+                                .records = std::move(decoded->records)});
+        // The typed records carry everything now; free the body early.
+        std::string().swap(message.body);
+      }
+    }
+    if (p.outcome == Outcome::quarantined) {
+      batch.quarantined.push_back(
+          {.source_ref = message.source_ref, .body = std::move(message.body), .error = p.error, .quarantined_at = now});
+    }
+  }
+  m_source.keep_alive(messages);
+
+  auto stored = m_warehouse.store(batch);
+  if (!stored) {
+    ++m_stats.store_failures;
+    m_stats.last_error = stored.error().message;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      m_source.release(messages[i]);
+      ++m_stats.released;
+      ++m_stats.datasets[pending[i].dataset].released;
+    }
+    return stored.error().with_context("storing a batch of " + std::to_string(messages.size()) + " messages");
+  }
+  ++m_stats.batches;
+  m_stats.last_batch_at = m_clock.now();
+  m_stats.bytes += bytes;
+  for (const auto& [table, ts] : stored->tables) {
+    auto it = table_dataset.find(table);
+    if (it == table_dataset.end()) continue;
+    DatasetCounters& c = m_stats.datasets[it->second];
+    c.inserted += static_cast<std::int64_t>(ts.inserted);
+    c.updated += static_cast<std::int64_t>(ts.updated);
+    c.ignored += static_cast<std::int64_t>(ts.ignored);
+  }
+
+  std::size_t acknowledged = 0;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const Message& message = messages[i];
+    const Pending& p = pending[i];
+    DatasetCounters& c = m_stats.datasets[p.dataset];
+    if (p.outcome == Outcome::quarantined) {
+      ++c.quarantined;
+      ++m_stats.quarantined;
+      m_log.warn(
+          "message quarantined",
+          {{"message_id", message.id}, {"dataset", p.dataset}, {"source", message.source_ref}, {"error", p.error}});
+    } else if (p.outcome == Outcome::kept_raw) {
+      ++c.kept_raw;
+      ++m_stats.kept_raw;
+      if (c.kept_raw == 1) {
+        m_log.warn("unknown dataset kept raw", {{"dataset", p.dataset}, {"message_id", message.id}});
+      }
+    }
+    c.records += static_cast<std::int64_t>(p.records);
+    m_stats.records += static_cast<std::int64_t>(p.records);
+    if (!m_stats.newest_message || message.enqueued_at > *m_stats.newest_message) {
+      m_stats.newest_message = message.enqueued_at;
+    }
+    // The commit is durable: a failed acknowledge only means a redelivery,
+    // which the warehouse's upsert absorbs.
+    if (auto st = m_source.acknowledge(message, p.outcome, p.error); !st) {
+      m_stats.last_error = st.error().message;
+      m_log.warn("acknowledge failed; the message will be redelivered and deduplicated",
+                 {{"message_id", message.id}, {"error", st.error().message}});
+      continue;
+    }
+    ++c.messages;
+    ++m_stats.messages;
+    ++acknowledged;
+  }
+  return acknowledged == 0 ? std::size_t{1} : acknowledged;
+}
+
+Status Ingester::run() {
+  m_stats.started = m_clock.now();
+  m_log.info("ingest started", {{"source", m_source.describe()}});
+  write_status("running");
+  while (!stopping()) {
+    auto processed = step();
+    if (!processed) {
+      const Error& error = processed.error();
+      if (!error.retryable()) {
+        m_log.error("ingest stopped", {{"error", error.message}});
+        write_status("failed");
+        return error;
+      }
+      if (m_options.mode == RunMode::once && m_backoff.count() >= 8) {
+        write_status("failed");
+        return error;
+      }
+      const auto delay = m_backoff.next_delay();
+      m_log.warn("temporary failure; backing off",
+                 {{"error", error.message}, {"delay_ms", static_cast<long long>(delay.count())}});
+      tick();
+      sleep(at_least_1ms(delay));
+      continue;
+    }
+    if (m_backoff.count() > 0) m_backoff = net::BackoffPolicy(m_options.backoff);
+    tick();
+    if (*processed == 0) {
+      if (m_options.mode == RunMode::once && !m_source.has_pending()) break;
+      sleep(at_least_1ms(m_options.idle_poll));
+    }
+  }
+  m_log.info("ingest finished", {{"messages", m_stats.messages},
+                                 {"records", m_stats.records},
+                                 {"kept_raw", m_stats.kept_raw},
+                                 {"quarantined", m_stats.quarantined},
+                                 {"stopped", stopping()}});
+  write_status("stopped");
+  return {};
+}
+
+void Ingester::sleep(core::Duration total) {
+  while (total.count() > 0 && !stopping()) {
+    const auto slice = std::min(total, at_least_1ms(m_options.sleep_slice));
+    m_clock.sleep_for(slice);
+    total -= slice;
+    tick();
+  }
+}
+
+void Ingester::tick() {
+  if (m_on_tick) m_on_tick(m_stats);
+  if (!m_options.status_path.empty() &&
+      (!m_last_status || m_clock.now() - *m_last_status >= m_options.heartbeat_interval)) {
+    write_status("running");
+  }
+}
+
+void Ingester::write_status(std::string_view state) {
+  if (m_options.status_path.empty()) return;
+  const auto now = m_clock.now();
+  m_last_status = now;
+  auto st = core::write_file_atomic(m_options.status_path, status_json(m_stats, state, m_source.describe(), now));
+  if (!st) m_log.warn("cannot write the status file", {{"error", st.error().message}});
+}
+
+}  // namespace gbpm::ingest

@@ -1,0 +1,128 @@
+#pragma once
+// The Ingester: messages from a MessageSource → decode → one durable warehouse
+// commit per batch (group commit) → only then acknowledge (DESIGN §5).
+//
+//   - Known datasets become typed rows; unknown datasets are kept raw and
+//     counted; undecodable bodies are quarantined (raw bytes + error) and
+//     acknowledged, so one bad message never blocks the rest.
+//   - Latency is bounded by the source's receive (≤ about 1 s) plus one
+//     commit; memory by ReceiveLimits (messages and bytes per batch).
+//   - A temporary store failure releases every message of the batch and backs
+//     off on the Clock (exponential with jitter, no busy loop); any other
+//     store failure releases them and ends the run with that error.
+//   - A stop request (SIGTERM) is honoured between batches: the in-flight
+//     batch is committed and acknowledged first.
+//   - Every outcome is counted per dataset; a status file (heartbeat for
+//     healthd) is rewritten atomically at least every heartbeat interval.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "ingest/message_source.hpp"
+#include "net/retry.hpp"
+#include "warehouse/warehouse.hpp"
+
+namespace gbpm::ingest {
+
+// Stop once the source has nothing more (--once), or keep polling.
+enum class RunMode { continuous, once };
+
+struct IngestOptions {
+  RunMode mode = RunMode::continuous;
+  ReceiveLimits limits;
+  // Wait between polls of an idle source (continuous mode).
+  core::Duration idle_poll{500};
+  // Backoff after a temporary store or receive failure.
+  net::BackoffOptions backoff{.initial = std::chrono::milliseconds{1000}, .max = std::chrono::milliseconds{60000}};
+  // The heartbeat/status file (written atomically); empty: none.
+  std::filesystem::path status_path;
+  core::Duration heartbeat_interval{10000};
+  // Longest single sleep, so stop requests and ticks are seen promptly.
+  core::Duration sleep_slice{250};
+};
+
+// What happened to the messages of one dataset.
+struct DatasetCounters {
+  std::int64_t messages = 0;     // messages acknowledged
+  std::int64_t records = 0;      // records in them (typed or raw)
+  std::int64_t inserted = 0;     // typed rows new to the warehouse
+  std::int64_t updated = 0;      // typed rows that replaced an older version
+  std::int64_t ignored = 0;      // typed rows already there (replays)
+  std::int64_t kept_raw = 0;     // messages of an unknown dataset, stored raw
+  std::int64_t quarantined = 0;  // undecodable messages
+  std::int64_t released = 0;     // messages given back after a failed commit
+};
+
+struct IngestStats {
+  std::int64_t messages = 0;  // acknowledged
+  std::int64_t records = 0;
+  std::int64_t bytes = 0;
+  std::int64_t batches = 0;  // commits
+  std::int64_t kept_raw = 0;
+  std::int64_t quarantined = 0;
+  std::int64_t released = 0;
+  std::int64_t store_failures = 0;
+  std::int64_t receive_failures = 0;
+  std::map<std::string, DatasetCounters> datasets;  // by dataset name ("?" when none)
+  std::optional<core::TimePoint> newest_message;    // newest enqueued_at acknowledged
+  std::optional<core::TimePoint> last_batch_at;
+  std::string last_error;  // empty until something failed
+  core::TimePoint started;
+};
+
+// The status file's JSON: state, counters, per-dataset counters, newest
+// message time, last error, update time.
+std::string status_json(const IngestStats& stats, std::string_view state, std::string_view source, core::TimePoint now);
+
+class Ingester {
+ public:
+  // `source`, `warehouse`, `clock` and `log` must outlive the Ingester. When
+  // `stop` is given, setting it makes run() return after the in-flight batch.
+  Ingester(MessageSource& source, warehouse::Warehouse& warehouse, core::Clock& clock, log::Logger& log,
+           IngestOptions options, const std::atomic<bool>* stop = nullptr);
+
+  // Runs until stopped, or (RunMode::once) until the source is empty.
+  // Returns ok after a graceful stop or a drain; the error of a non-temporary
+  // store or receive failure otherwise (the batch was released).
+  Status run();
+
+  // One receive → decode → commit → acknowledge cycle. Returns the number of
+  // messages acknowledged (0: the source was empty). A temporary failure
+  // releases the batch and comes back as the error (no sleeping here).
+  Result<std::size_t> step();
+
+  [[nodiscard]] const IngestStats& stats() const { return m_stats; }
+
+  // Called after every batch and at least every sleep slice while idle or
+  // backing off, from run()'s thread: feed a watchdog, draw progress.
+  void set_on_tick(std::function<void(const IngestStats&)> on_tick) { m_on_tick = std::move(on_tick); }
+
+  // Writes the status file now (no-op without a status path).
+  void write_status(std::string_view state);
+
+ private:
+  bool stopping() const { return m_stop != nullptr && m_stop->load(); }
+  void sleep(core::Duration total);
+  void tick();
+
+  MessageSource& m_source;
+  warehouse::Warehouse& m_warehouse;
+  core::Clock& m_clock;
+  log::Logger& m_log;
+  IngestOptions m_options;
+  const std::atomic<bool>* m_stop;
+  net::BackoffPolicy m_backoff;
+  IngestStats m_stats;
+  std::optional<core::TimePoint> m_last_status;
+  std::function<void(const IngestStats&)> m_on_tick;
+};
+
+}  // namespace gbpm::ingest

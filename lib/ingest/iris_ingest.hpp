@@ -1,0 +1,52 @@
+#pragma once
+// The iris-ingest tool body (DESIGN §5): everything tools/iris-ingest/main.cpp
+// does after parsing flags, so main stays a thin shell.
+//
+//   source      GBPM_IRIS_SOURCE (--source): dir:PATH | servicebus:NAMESPACE/QUEUE
+//   warehouse   GBPM_WAREHOUSE (--warehouse), default sqlite:$GBPM_HOME/gbpm.db
+//   status      $GBPM_HOME/runs/iris-ingest.status.json, rewritten atomically
+//               at least every 10 s (healthd's heartbeat)
+//   systemd     READY=1 once the source and warehouse are open, WATCHDOG=1 at
+//               half of WATCHDOG_USEC, STATUS= with the counts, STOPPING=1
+//   progress    on a terminal one updating line; otherwise a log line every 30 s
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "cli/tool.hpp"
+#include "core/result.hpp"
+#include "ingest/dir_source.hpp"
+#include "ingest/ingester.hpp"
+
+namespace gbpm::ingest {
+
+struct DirSourceSpec {
+  std::filesystem::path path;
+};
+struct ServiceBusSourceSpec {
+  std::string namespace_name;  // "elexon-insights-iris"
+  std::string queue;           // "iris.<uuid>"
+};
+using SourceSpec = std::variant<DirSourceSpec, ServiceBusSourceSpec>;
+
+// Parses `dir:PATH` or `servicebus:NAMESPACE/QUEUE`; ErrorKind::config
+// quoting the text otherwise.
+Result<SourceSpec> parse_source_spec(std::string_view text);
+
+struct ToolOptions {
+  RunMode mode = RunMode::continuous;
+  KeepFiles keep = KeepFiles::remove;
+};
+
+// Installs SIGTERM and SIGINT handlers that set the returned flag (and
+// nothing else), so the Ingester finishes its in-flight batch and returns.
+const std::atomic<bool>& install_stop_signals();
+
+// Runs iris-ingest with the context's configuration until `stop` is set or,
+// with RunMode::once, the source is drained. Fills ctx.stats for the run record.
+Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace gbpm::ingest

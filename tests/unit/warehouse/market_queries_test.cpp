@@ -1,0 +1,298 @@
+#include <catch2/catch.hpp>
+
+#include "market/settlement.hpp"
+#include "warehouse_fixtures.hpp"
+
+using namespace gbpm::warehouse;
+using namespace gbpm::warehouse::test;
+using gbpm::core::format_utc;
+using gbpm::testing::TempDir;
+using namespace std::chrono;
+
+namespace {
+
+year_month_day ymd(int y, unsigned m, unsigned d) {
+  return year_month_day{year{y}, month{m}, day{d}};
+}
+
+void store(SqliteWarehouse& w, std::vector<gbpm::elexon::Record> recs, std::string id = "m",
+           Source source = Source::iris) {
+  Batch b;
+  b.groups.push_back(group(std::move(recs), std::move(id), utc("2026-01-01T00:00:00Z"), source));
+  auto s = w.store(b);
+  INFO((s.ok() ? "" : s.error().message));
+  REQUIRE(s.ok());
+}
+
+// FUELINST readings for `fuel` every 5 minutes from `first` with the given MW.
+std::vector<gbpm::elexon::Record> fuelinst(std::string_view first, std::string_view fuel, const std::vector<int>& mw,
+                                           std::string_view date = "2026-05-06", int sp = 1) {
+  std::string json = "[";
+  const auto start = utc(first);
+  for (std::size_t i = 0; i < mw.size(); ++i) {
+    const auto t = start + minutes(5) * static_cast<int>(i);
+    if (i > 0) json += ",";
+    json += fuelinst_row(format_utc(t), format_utc(t + minutes(5)), date, sp, fuel, std::to_string(mw[i]));
+  }
+  return records("FUELINST", json + "]");
+}
+
+std::string freq_rows(std::string_view first, int count, double hz, seconds step = seconds(15)) {
+  std::string json;
+  for (int i = 0; i < count; ++i) {
+    if (!json.empty()) json += ",";
+    json += fmt::format(R"({{"dataset":"FREQ","measurementTime":"{}","frequency":{}}})",
+                        format_utc(utc(first) + step * i), hz);
+  }
+  return "[" + json + "]";
+}
+
+}  // namespace
+
+TEST_CASE("half-hour values are the mean of the 5-minute readings, never the sum", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  // SP9 on 2026-05-06 (BST) starts 03:00Z: six readings with a known mean.
+  store(*w, fuelinst("2026-05-06T03:00:00Z", "CCGT", {7000, 7100, 7200, 7300, 7400, 7500}, "2026-05-06", 9));
+  store(*w, fuelinst("2026-05-06T03:00:00Z", "INTFR", {-1000, -1000, -1000, -1000, -1000, -1000}, "2026-05-06", 9));
+  store(*w, fuelinst("2026-05-06T03:00:00Z", "INTIRL", {300, 300, 300, 300, 300, 300}, "2026-05-06", 9));
+  // A null reading is skipped, not counted as 0.
+  store(*w,
+        records("FUELINST",
+                "[" + fuelinst_row("2026-05-06T03:00:00Z", "2026-05-06T03:05:00Z", "2026-05-06", 9, "WIND", "null") +
+                    "," + fuelinst_row("2026-05-06T03:05:00Z", "2026-05-06T03:10:00Z", "2026-05-06", 9, "WIND", "900") +
+                    "]"));
+  auto day = w->market().day_series(ymd(2026, 5, 6));
+  REQUIRE(day.ok());
+  REQUIRE(day->periods.size() == 48);
+  const auto& sp9 = day->periods[8];
+  CHECK(sp9.period == 9);
+  CHECK(format_utc(sp9.start_utc) == "2026-05-06T03:00:00Z");
+  CHECK(sp9.fuel_source == gbpm::market::FuelSource::fuelinst);
+  CHECK(sp9.fuel_mw.at("CCGT") == Approx(7250.0));
+  CHECK(sp9.fuel_mw.at("WIND") == Approx(900.0));
+  CHECK(sp9.net_import_mw == Approx(-700.0));
+  // Missing periods are blank, never 0.
+  const auto& sp8 = day->periods[7];
+  CHECK(sp8.fuel_mw.empty());
+  CHECK(sp8.fuel_source == gbpm::market::FuelSource::none);
+  CHECK_FALSE(sp8.net_import_mw.has_value());
+  CHECK_FALSE(sp8.frequency_hz.has_value());
+  CHECK_FALSE(sp8.demand_mw.has_value());
+  CHECK_FALSE(sp8.market_price.has_value());
+}
+
+TEST_CASE("FUELHH fills periods FUELINST does not cover", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  store(*w, fixture_records("FUELHH"));
+  auto day = w->market().day_series(ymd(2026, 5, 6));
+  REQUIRE(day.ok());
+  const auto& sp8 = day->periods[7];
+  CHECK(sp8.fuel_source == gbpm::market::FuelSource::fuelhh);
+  CHECK(sp8.fuel_mw.at("CCGT") == Approx(7729));
+}
+
+TEST_CASE("clock-change days have 46 and 50 periods with correct UTC starts and BST bucketing", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  // Autumn 2025-10-26: SP1 2025-10-25T23:00Z; SP5 01:00Z is the repeated 01:00 (GMT).
+  // One frequency sample set per period: 49.9 Hz in SP4 (00:30Z), 50.1 Hz in SP5 (01:00Z).
+  store(*w, records("FREQ", freq_rows("2025-10-26T00:30:00Z", 120, 49.9)), "f1");
+  store(*w, records("FREQ", freq_rows("2025-10-26T01:00:00Z", 120, 50.1)), "f2");
+  // A sample before SP1 (previous settlement day, 22:59:45Z) must not land in SP1.
+  store(*w, records("FREQ", freq_rows("2025-10-25T22:59:45Z", 1, 48.0)), "f3");
+  auto autumn = w->market().day_series(ymd(2025, 10, 26));
+  REQUIRE(autumn.ok());
+  REQUIRE(autumn->periods.size() == 50);
+  CHECK(format_utc(autumn->periods[0].start_utc) == "2025-10-25T23:00:00Z");
+  CHECK(format_utc(autumn->periods[4].start_utc) == "2025-10-26T01:00:00Z");
+  CHECK(format_utc(autumn->periods[49].start_utc) == "2025-10-26T23:30:00Z");
+  CHECK_FALSE(autumn->periods[0].frequency_hz.has_value());
+  CHECK(autumn->periods[3].frequency_hz == Approx(49.9));
+  CHECK(autumn->periods[3].frequency_samples == 120);
+  CHECK(autumn->periods[4].frequency_hz == Approx(50.1));
+  CHECK_FALSE(autumn->periods[5].frequency_hz.has_value());
+
+  // Spring 2025-03-30: SP3 starts 01:00Z (= 02:00 BST), SP46 22:30Z.
+  store(*w, fuelinst("2025-03-30T01:00:00Z", "NUCLEAR", {4000, 4100, 4200, 4300, 4400, 4500}, "2025-03-30", 3));
+  auto spring = w->market().day_series(ymd(2025, 3, 30));
+  REQUIRE(spring.ok());
+  REQUIRE(spring->periods.size() == 46);
+  CHECK(format_utc(spring->periods[2].start_utc) == "2025-03-30T01:00:00Z");
+  CHECK(format_utc(spring->periods[45].start_utc) == "2025-03-30T22:30:00Z");
+  CHECK(spring->periods[2].fuel_mw.at("NUCLEAR") == Approx(4250));
+  CHECK(spring->periods[1].fuel_mw.empty());
+  CHECK(spring->periods[3].fuel_mw.empty());
+}
+
+TEST_CASE("per-period demand, prices and system prices", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  store(*w, fixture_records("MID"), "mid");
+  store(*w, fixture_records("DISEBSP"), "sp");
+  store(*w, fixture_records("INDO"), "indo");
+  auto mid_day = w->market().day_series(ymd(2026, 5, 6));
+  REQUIRE(mid_day.ok());
+  std::size_t priced = 0;
+  for (const auto& p : mid_day->periods) priced += p.market_price.has_value() ? 1 : 0;
+  CHECK(priced == 1);  // only the one period in the fixture
+  CHECK(mid_day->periods[8].market_price.has_value());
+
+  auto sp_day = w->market().day_series(ymd(2026, 8, 1));
+  REQUIRE(sp_day.ok());
+  CHECK(sp_day->periods[4].system_sell_price.has_value());
+  CHECK(sp_day->periods[4].system_buy_price.has_value());
+  CHECK_FALSE(sp_day->periods[5].system_sell_price.has_value());
+
+  auto indo_day = w->market().day_series(ymd(2026, 8, 19));
+  REQUIRE(indo_day.ok());
+  CHECK(indo_day->periods[23].demand_mw == Approx(22748));
+}
+
+TEST_CASE("latest complete fuel mix at T skips a half-delivered instant", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  // The fixture: 19 fuel types at 17:45Z. A later instant with only 2 types so far.
+  store(*w, fixture_records("FUELINST"));
+  store(
+      *w,
+      records("FUELINST",
+              "[" + fuelinst_row("2024-02-12T17:50:00Z", "2024-02-12T17:55:00Z", "2024-02-12", 36, "CCGT", "16000") +
+                  "," + fuelinst_row("2024-02-12T17:50:00Z", "2024-02-12T17:55:00Z", "2024-02-12", 36, "WIND", "5000") +
+                  "]"),
+      "partial");
+  auto mix = w->market().latest_fuel_mix(utc("2024-02-12T18:00:00Z"));
+  REQUIRE(mix.ok());
+  REQUIRE(mix->has_value());
+  CHECK(format_utc((*mix)->start_time) == "2024-02-12T17:45:00Z");
+  CHECK((*mix)->readings.size() == 19);
+  CHECK((*mix)->mw("CCGT") == Approx(15842));
+  CHECK((*mix)->mw("BIOMASS") == Approx(2249));
+
+  // As of before the fixture was published: nothing (the fixture's publish time is 17:50Z).
+  auto early = w->market().latest_fuel_mix(utc("2024-02-12T17:49:00Z"));
+  REQUIRE(early.ok());
+  CHECK_FALSE(early->has_value());
+  // Hours later: outside the look-back, nothing rather than stale data.
+  auto late = w->market().latest_fuel_mix(utc("2024-02-13T18:00:00Z"));
+  REQUIRE(late.ok());
+  CHECK_FALSE(late->has_value());
+}
+
+TEST_CASE("REMIT: latest revision per mrid, active at T", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  store(*w, api_records("REMIT", "datasets_REMIT.json"), "req", Source::api);
+  const auto active = [&](std::string_view at) {
+    auto r = w->market().active_outages(utc(at), 0.0);
+    REQUIRE(r.ok());
+    std::vector<std::string> out;
+    for (const auto& o : *r) out.push_back(fmt::format("{} r{} {}", o.asset_id, o.revision_number, o.unavailable_mw));
+    return out;
+  };
+  // Rev 4 (published 00:33:52, ends 02:30) is the latest at 00:40.
+  CHECK(active("2026-08-19T00:40:00Z") == std::vector<std::string>{"T_ROCK-1 r4 388"});
+  // Rev 5 (published 00:59:53) ends at 00:59: no longer active at 01:05 even though rev 4 would be.
+  CHECK(active("2026-08-19T01:05:00Z").empty());
+  // Rev 6 is Dismissed; LYNE2 rev 2 (published 01:22:52) is active until 02:00.
+  CHECK(active("2026-08-19T01:30:00Z") == std::vector<std::string>{"E_LYNE2 r2 43"});
+  // Its end is exclusive.
+  CHECK(active("2026-08-19T02:00:00Z").empty());
+  // The threshold drops small outages.
+  auto big = w->market().active_outages(utc("2026-08-19T01:30:00Z"), 100.0);
+  REQUIRE(big.ok());
+  CHECK(big->empty());
+}
+
+TEST_CASE("REMIT: an interconnector's import and export units count once", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  const auto remit = [](std::string_view mrid, std::string_view unit, int mw) {
+    return fmt::format(
+        R"({{"dataset":"REMIT","mrid":"{}","revisionNumber":1,"publishTime":"2026-08-19T00:00:00Z","createdTime":"2026-08-19T00:00:00Z",
+        "assetId":"{}","affectedUnit":"{}","fuelType":"Other","normalCapacity":1000,"availableCapacity":{},"unavailableCapacity":{},
+        "eventStatus":"Active","eventStartTime":"2026-08-18T00:00:00Z","eventEndTime":null,"cause":"Planned maintenance"}})",
+        mrid, unit, unit, 1000 - mw, mw);
+  };
+  store(*w, records("REMIT", "[" + remit("A", "I_IED-FRAN1", 1000) + "," + remit("B", "I_IEG-FRAN1", 1000) + "," +
+                                 remit("C", "I_IEG-IFA2", 500) + "," + remit("D", "T_DRAXX-1", 645) + "]"));
+  auto r = w->market().active_outages(utc("2026-08-19T12:00:00Z"), 100.0);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 3);
+  CHECK((*r)[0].cable == std::optional<std::string>("I_IE*-FRAN1"));
+  CHECK((*r)[0].merged_units == std::vector<std::string>{"I_IED-FRAN1", "I_IEG-FRAN1"});
+  CHECK((*r)[0].unavailable_mw == 1000);
+  CHECK((*r)[1].asset_id == "T_DRAXX-1");
+  CHECK_FALSE((*r)[1].cable.has_value());
+  CHECK((*r)[2].asset_id == "I_IEG-IFA2");
+  double total = 0;
+  for (const auto& o : *r) total += o.unavailable_mw;
+  CHECK(total == 2145);
+}
+
+TEST_CASE("boundary forecasts: latest INDGEN/INDDEM per boundary for the current SP", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  const auto row = [](std::string_view code, std::string_view field, std::string_view boundary, int value,
+                      std::string_view published) {
+    return fmt::format(
+        R"({{"dataset":"{}","{}":{},"publishTime":"{}","startTime":"2026-05-06T03:00:00Z","settlementDate":"2026-05-06","settlementPeriod":9,"boundary":"{}"}})",
+        code, field, value, published, boundary);
+  };
+  store(*w, records("INDGEN", "[" + row("INDGEN", "generation", "N", 30000, "2026-05-06T02:17:00Z") + "," +
+                                  row("INDGEN", "generation", "N", 31000, "2026-05-06T02:47:00Z") + "," +
+                                  row("INDGEN", "generation", "B10", 500, "2026-05-06T02:47:00Z") + "," +
+                                  row("INDGEN", "generation", "B2", 700, "2026-05-06T02:47:00Z") + "," +
+                                  row("INDGEN", "generation", "N", 32000, "2026-05-06T03:17:00Z") + "]"));
+  store(*w, records("INDDEM", "[" + row("INDDEM", "demand", "N", -29000, "2026-05-06T02:47:00Z") + "]"), "d");
+  auto snap = w->market().boundary_forecasts(utc("2026-05-06T03:10:00Z"));
+  REQUIRE(snap.ok());
+  CHECK(snap->period.period == 9);
+  REQUIRE(snap->boundaries.size() == 3);
+  CHECK(snap->boundaries[0].boundary == "N");
+  CHECK(snap->boundaries[0].generation_mw == Approx(31000));  // the 03:17 publish is after T
+  CHECK(snap->boundaries[0].demand_mw == Approx(-29000));
+  CHECK(snap->boundaries[1].boundary == "B2");
+  CHECK_FALSE(snap->boundaries[1].demand_mw.has_value());
+  CHECK(snap->boundaries[2].boundary == "B10");
+}
+
+TEST_CASE("freshness: newest record and receive time per dataset", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  store(*w, fixture_records("FUELINST"), "f");
+  auto f = w->market().freshness({"FUELINST", "FREQ"}, utc("2024-02-12T18:00:00Z"));
+  REQUIRE(f.ok());
+  REQUIRE(f->size() == 2);
+  CHECK((*f)[0].dataset == "FUELINST");
+  REQUIRE((*f)[0].newest_record.has_value());
+  CHECK(format_utc(*(*f)[0].newest_record) == "2024-02-12T17:50:00Z");
+  CHECK((*f)[1].dataset == "FREQ");
+  CHECK_FALSE((*f)[1].newest_record.has_value());
+  // Far later: outside the freshness look-back.
+  auto later = w->market().freshness({"FUELINST"}, utc("2024-03-12T18:00:00Z"));
+  REQUIRE(later.ok());
+  CHECK_FALSE((*later)[0].newest_record.has_value());
+}
+
+TEST_CASE("30-day statistics skip missing values", "[warehouse][market]") {
+  TempDir dir;
+  auto w = open_rw(dir / "gbpm.db");
+  store(*w, fuelinst("2026-05-06T03:00:00Z", "CCGT", {1000, 1000, 1000, 1000, 1000, 1000}, "2026-05-06", 9));
+  store(*w, fuelinst("2026-05-06T03:00:00Z", "WIND", {3000, 3000, 3000, 3000, 3000, 3000}, "2026-05-06", 9), "w");
+  store(*w, fuelinst("2026-05-05T03:00:00Z", "CCGT", {2000, 2000, 2000, 2000, 2000, 2000}, "2026-05-05", 9), "c");
+  auto days = day_series_range(w->market(), ymd(2026, 5, 6), 30);
+  REQUIRE(days.ok());
+  REQUIRE(days->size() == 30);
+  CHECK(days->back().date == ymd(2026, 5, 6));
+  const auto stats = gbpm::market::summarize(*days, gbpm::market::Classification::defaults());
+  CHECK(stats.generation.count == 2);
+  CHECK(stats.generation.avg == Approx(3000));
+  CHECK(stats.generation.min == Approx(2000));
+  CHECK(stats.generation.max == Approx(4000));
+  CHECK(stats.renewable_percent.min == Approx(0));
+  CHECK(stats.renewable_percent.max == Approx(75));
+  CHECK(stats.frequency.count == 0);
+  CHECK_FALSE(stats.frequency.avg.has_value());
+}
