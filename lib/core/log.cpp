@@ -27,12 +27,9 @@ bool needs_quoting(std::string_view v) {
   return std::any_of(v.begin(), v.end(), [](unsigned char c) { return c <= ' ' || c == '"' || c == '=' || c == '\\'; });
 }
 
-// logfmt value: bare when safe, else double-quoted with escapes.
-void append_logfmt_value(std::string& out, std::string_view v) {
-  if (!needs_quoting(v)) {
-    out += v;
-    return;
-  }
+// Appends `v` between double quotes with ", \ and control characters
+// escaped; valid in both logfmt and JSON.
+void append_quoted(std::string& out, std::string_view v) {
   out += '"';
   for (const char c : v) {
     switch (c) {
@@ -52,24 +49,13 @@ void append_logfmt_value(std::string& out, std::string_view v) {
   out += '"';
 }
 
-void append_json_string(std::string& out, std::string_view v) {
-  out += '"';
-  for (const char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
+// logfmt value: bare when safe, else quoted.
+void append_logfmt_value(std::string& out, std::string_view v) {
+  if (needs_quoting(v)) {
+    append_quoted(out, v);
+  } else {
+    out += v;
   }
-  out += '"';
 }
 
 int journal_priority(Level level) {
@@ -164,18 +150,18 @@ std::string Logger::format_line(Level level, std::string_view msg, Fields fields
   out.reserve(128);
   if (m_options.format == Format::json) {
     out += "{\"ts\":";
-    append_json_string(out, ts);
+    append_quoted(out, ts);
     out += ",\"level\":";
-    append_json_string(out, level_name(level));
+    append_quoted(out, level_name(level));
     out += ",\"tool\":";
-    append_json_string(out, m_options.tool);
+    append_quoted(out, m_options.tool);
     out += ",\"msg\":";
-    append_json_string(out, msg);
+    append_quoted(out, msg);
     for (const Field& f : fields) {
       out += ',';
-      append_json_string(out, f.key);
+      append_quoted(out, f.key);
       out += ':';
-      append_json_string(out, is_secret_key(f.key) ? kRedacted : std::string_view(f.value));
+      append_quoted(out, is_secret_key(f.key) ? kRedacted : std::string_view(f.value));
     }
     out += '}';
   } else {
