@@ -82,6 +82,10 @@ const std::vector<KeyInfo>& known_keys() {
       {"GBPM_RETRY_DEADLINE", "maximum total time spent retrying one request"},
       {"GBPM_FUEL_CLASSES", "fuel classification override, e.g. renewable=WIND,NPSHYD;fossil=CCGT,OCGT,COAL,OIL,OTHER"},
       {"GBPM_IRIS_SOURCE", "iris-ingest source: dir:PATH (official clients' drop) or servicebus:NAMESPACE/QUEUE"},
+      {"GBPM_IRIS_TENANT_ID", "IRIS Entra ID tenant (default 4203b7a0-7773-4de5-b830-8b263a20426e)"},
+      {"GBPM_IRIS_CLIENT_ID", "IRIS Entra ID application (client) id"},
+      {"GBPM_IRIS_CLIENT_SECRET_FILE",
+       "file holding the IRIS client secret (default $CREDENTIALS_DIRECTORY/iris-client-secret)"},
   };
   return keys;
 }

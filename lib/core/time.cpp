@@ -60,8 +60,15 @@ class Scanner {
   std::size_t m_pos = 0;
 };
 
+constexpr int kMinYear = 1900;
+constexpr int kMaxYear = 2199;
+constexpr std::size_t kMaxQuoted = 64;
+
 Error bad_time(std::string_view text, std::string_view why) {
-  return make_error(ErrorKind::data, fmt::format("invalid timestamp \"{}\": {}", text, why));
+  // Quote a bounded prefix: the text may be hostile input of any length.
+  const std::string_view shown = text.substr(0, kMaxQuoted);
+  return make_error(ErrorKind::data,
+                    fmt::format("invalid timestamp \"{}{}\": {}", shown, text.size() > kMaxQuoted ? "..." : "", why));
 }
 
 }  // namespace
@@ -82,6 +89,8 @@ Result<TimePoint> parse_utc(std::string_view text, bool naive_is_utc) {
   const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)},
                                         std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return bad_time(text, "no such date");
+  // TimePoint counts nanoseconds in 64 bits: it spans 1677..2262 only.
+  if (y < kMinYear || y > kMaxYear) return bad_time(text, "year outside 1900..2199");
   TimePoint t = std::chrono::sys_days{ymd};
   if (s.done()) {
     if (!naive_is_utc) return bad_time(text, "a date alone has no time zone; add a time and 'Z'");
@@ -150,6 +159,7 @@ Result<TimePoint> parse_http_date(std::string_view text) {
   const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{month},
                                         std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad_time(text, "no such date");
+  if (y < kMinYear || y > kMaxYear) return bad_time(text, "year outside 1900..2199");
   return TimePoint{std::chrono::sys_days{ymd}} + hours{h} + minutes{mi} + seconds{sec};
 }
 

@@ -25,7 +25,7 @@ enum class ColumnType {
   text,       // std::string (valid UTF-8)
   integer,    // std::int64_t; JSON integers and integral doubles (2249.0)
   real,       // double; long decimals round to the nearest double
-  timestamp,  // core::TimePoint, UTC; "...Z", offsets, fractions, naive = UTC
+  timestamp,  // core::TimePoint, UTC; "...Z", offsets, fractions, naive = UTC; years 1900..2199
   date,       // std::chrono::sys_days; exactly "YYYY-MM-DD" (a settlement date)
   boolean,    // bool
   json,       // std::string holding the nested value as compact JSON text

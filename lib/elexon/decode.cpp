@@ -16,6 +16,11 @@ constexpr std::int64_t kLastPeriod = 50;
 // Longer stamps are refused before parsing, so error messages stay short.
 constexpr std::size_t kMaxTimestampLength = 64;
 constexpr std::size_t kMaxDateLength = 10;
+// Timestamps are kept as system_clock nanoseconds, which span only the years
+// 1678..2261; stamps outside this narrower range are refused before
+// conversion (a far-off year would overflow it).
+constexpr int kFirstYear = 1900;
+constexpr int kLastYear = 2199;
 
 // "<DATASET> record 3: <cause>" — the cause already names the JSON path.
 Error row_error(std::string_view dataset, std::string_view noun, std::size_t index, const Error& cause) {
@@ -29,6 +34,18 @@ std::string_view source_name(DatasetSource source) {
     case DatasetSource::fallback: return "fallback";
   }
   return "unknown";
+}
+
+// False when `stamp` starts with a four-digit year outside
+// kFirstYear..kLastYear. Anything else is left to core::parse_utc to judge.
+bool year_in_range(std::string_view stamp) {
+  if (stamp.size() < 4) return true;
+  int year = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (stamp[i] < '0' || stamp[i] > '9') return true;
+    year = year * 10 + (stamp[i] - '0');
+  }
+  return year >= kFirstYear && year <= kLastYear;
 }
 
 // `text` as a JSON string literal, cut to its first 64 bytes.
@@ -86,6 +103,10 @@ Status decode_value(const ColumnSpec& column, json::View row, Value& out) {
       auto s = v.as_string();
       if (!s) return std::move(s).error();
       if (s->size() > kMaxTimestampLength) return v.error("invalid timestamp " + v.describe() + ": too long");
+      if (!year_in_range(*s)) {
+        return v.error(
+            fmt::format("invalid timestamp {}: the year is outside {}..{}", v.describe(), kFirstYear, kLastYear));
+      }
       // Elexon writes "...Z", offsets, fractions and naive stamps; naive ones are UTC.
       auto t = core::parse_utc(*s, /*naive_is_utc=*/true);
       if (!t) return v.error(t.error().message);

@@ -96,7 +96,12 @@ Ingester::Ingester(MessageSource& source, warehouse::Warehouse& warehouse, core:
 }
 
 Result<std::size_t> Ingester::step() {
+  const auto elapsed = [this](core::TimePoint since) {
+    return std::chrono::duration_cast<core::Duration>(m_clock.now() - since);
+  };
+  auto phase = m_clock.now();
   auto received = m_source.receive(m_options.limits);
+  m_stats.receive_time += elapsed(phase);
   if (!received) {
     ++m_stats.receive_failures;
     m_stats.last_error = received.error().message;
@@ -106,6 +111,7 @@ Result<std::size_t> Ingester::step() {
   if (messages.empty()) return std::size_t{0};
 
   const core::TimePoint now = m_clock.now();
+  phase = now;
   warehouse::Batch batch;
   std::vector<Pending> pending(messages.size());
   std::map<std::string, std::string> table_dataset;  // table name → dataset
@@ -145,8 +151,11 @@ Result<std::size_t> Ingester::step() {
     }
   }
   m_source.keep_alive(messages);
+  m_stats.decode_time += elapsed(phase);
 
+  phase = m_clock.now();
   auto stored = m_warehouse.store(batch);
+  m_stats.store_time += elapsed(phase);
   if (!stored) {
     ++m_stats.store_failures;
     m_stats.last_error = stored.error().message;
@@ -169,6 +178,7 @@ Result<std::size_t> Ingester::step() {
     c.ignored += static_cast<std::int64_t>(ts.ignored);
   }
 
+  phase = m_clock.now();
   std::size_t acknowledged = 0;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const Message& message = messages[i];
@@ -204,7 +214,11 @@ Result<std::size_t> Ingester::step() {
     ++m_stats.messages;
     ++acknowledged;
   }
-  return acknowledged == 0 ? std::size_t{1} : acknowledged;
+  m_stats.settle_time += elapsed(phase);
+  if (acknowledged < messages.size()) {
+    m_log.warn("some acknowledgements failed", {{"failed", messages.size() - acknowledged}});
+  }
+  return messages.size();
 }
 
 Status Ingester::run() {
@@ -268,6 +282,10 @@ void Ingester::write_status(std::string_view state) {
   if (m_options.status_path.empty()) return;
   const auto now = m_clock.now();
   m_last_status = now;
+  if (auto dir = core::ensure_directory(m_options.status_path.parent_path()); !dir) {
+    m_log.warn("cannot write the status file", {{"error", dir.error().message}});
+    return;
+  }
   auto st = core::write_file_atomic(m_options.status_path, status_json(m_stats, state, m_source.describe(), now));
   if (!st) m_log.warn("cannot write the status file", {{"error", st.error().message}});
 }

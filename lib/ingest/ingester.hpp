@@ -75,6 +75,11 @@ struct IngestStats {
   std::optional<core::TimePoint> newest_message;    // newest enqueued_at acknowledged
   std::optional<core::TimePoint> last_batch_at;
   std::string last_error;  // empty until something failed
+  // Time spent per phase, on the Clock (for benchmarks and tuning).
+  core::Duration receive_time{0};
+  core::Duration decode_time{0};
+  core::Duration store_time{0};
+  core::Duration settle_time{0};
   core::TimePoint started;
 };
 
@@ -95,8 +100,9 @@ class Ingester {
   Status run();
 
   // One receive → decode → commit → acknowledge cycle. Returns the number of
-  // messages acknowledged (0: the source was empty). A temporary failure
-  // releases the batch and comes back as the error (no sleeping here).
+  // messages committed and settled (0 only when the source was empty). A
+  // failed receive or store comes back as the error, the batch released
+  // (no sleeping here).
   Result<std::size_t> step();
 
   [[nodiscard]] const IngestStats& stats() const { return m_stats; }

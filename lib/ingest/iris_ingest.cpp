@@ -7,9 +7,14 @@
 #include <cstdio>
 #include <memory>
 
+#include "auth/azure_entra.hpp"
+#include "azure/servicebus.hpp"
 #include "core/paths.hpp"
 #include "core/time.hpp"
+#include "ingest/servicebus_source.hpp"
 #include "ingest/systemd_notify.hpp"
+#include "net/curl_transport.hpp"
+#include "net/retry.hpp"
 #include "warehouse/uri.hpp"
 
 namespace gbpm::ingest {
@@ -72,6 +77,47 @@ class Progress {
   std::int64_t m_last_messages = -1;
 };
 
+// The servicebus: source and everything it needs, owned together.
+struct ServiceBusStack {
+  std::unique_ptr<net::CurlTransport> curl;
+  std::unique_ptr<net::RetryingTransport> retrying;
+  std::unique_ptr<auth::CachingTokenSource> tokens;
+  std::unique_ptr<azure::ServiceBusClient> client;
+  std::unique_ptr<ServiceBusSource> source;
+};
+
+Result<std::unique_ptr<ServiceBusStack>> open_servicebus(cli::Context& ctx, const ServiceBusSourceSpec& spec) {
+  auto stack = std::make_unique<ServiceBusStack>();
+  const auto& config = ctx.config;
+  const std::string client_id = config.get_string_or("GBPM_IRIS_CLIENT_ID", "");
+  if (client_id.empty()) {
+    return make_error(ErrorKind::config, "the servicebus: source needs GBPM_IRIS_CLIENT_ID (the IRIS client id)");
+  }
+  auto secret = auth::read_secret(config.get_string_or("GBPM_IRIS_CLIENT_SECRET_FILE", ""),
+                                  config.get_string_or("CREDENTIALS_DIRECTORY", ""), "iris-client-secret");
+  if (!secret) return secret.error();
+  auto curl = net::CurlTransport::create({.ca_file = config.get_string_or("GBPM_CA_FILE", "")});
+  if (!curl) return curl.error();
+  stack->curl = std::move(*curl);
+  stack->retrying = std::make_unique<net::RetryingTransport>(*stack->curl, ctx.clock, net::RetryPolicy(),
+                                                             net::BackoffPolicy(), &ctx.log);
+  auth::EntraOptions entra;
+  entra.authority_url = config.get_string_or("GBPM_AZURE_AUTHORITY_URL", std::string(auth::kEntraAuthorityUrl));
+  stack->tokens = auth::make_entra_token_source(
+      *stack->retrying, ctx.clock,
+      {config.get_string_or("GBPM_IRIS_TENANT_ID", "4203b7a0-7773-4de5-b830-8b263a20426e"), client_id,
+       std::move(*secret)},
+      entra);
+  const std::string url =
+      config.get_string_or("GBPM_SERVICEBUS_URL", "https://" + spec.namespace_name + ".servicebus.windows.net");
+  stack->client = std::make_unique<azure::ServiceBusClient>(
+      *stack->retrying, *stack->tokens,
+      azure::ServiceBusOptions{.namespace_url = url, .queue = spec.queue, .receive_wait = std::chrono::seconds{1}});
+  stack->source = std::make_unique<ServiceBusSource>(*stack->client, ctx.clock, ctx.log,
+                                                     "servicebus:" + spec.namespace_name + "/" + spec.queue);
+  return stack;
+}
+
 }  // namespace
 
 Result<SourceSpec> parse_source_spec(std::string_view text) {
@@ -112,17 +158,21 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
   auto spec = parse_source_spec(source_text);
   if (!spec) return spec.error();
 
-  std::unique_ptr<MessageSource> source;
+  std::unique_ptr<DirSource> dir_source;
+  std::unique_ptr<ServiceBusStack> servicebus;
+  MessageSource* source = nullptr;
   if (const auto* dir = std::get_if<DirSourceSpec>(&*spec)) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir->path, ec)) {
       return make_error(ErrorKind::config, "source directory " + dir->path.string() + " does not exist");
     }
-    source = std::make_unique<DirSource>(dir->path, DirSourceOptions{.keep = options.keep});
+    dir_source = std::make_unique<DirSource>(dir->path, DirSourceOptions{.keep = options.keep});
+    source = dir_source.get();
   } else {
-    return make_error(ErrorKind::config,
-                      "the servicebus: source is not available in this build yet; run an official IRIS client "
-                      "and use --source dir:PATH on its download directory");
+    auto opened = open_servicebus(ctx, std::get<ServiceBusSourceSpec>(*spec));
+    if (!opened) return opened.error();
+    servicebus = std::move(*opened);
+    source = servicebus->source.get();
   }
 
   const std::string warehouse_text =

@@ -64,7 +64,9 @@ class MessageSource {
   // error for Outcome::quarantined (a file source writes it beside the file).
   virtual Status acknowledge(const Message& message, Outcome outcome, std::string_view error) = 0;
 
-  // Gives `message` back undelivered, to be received again later.
+  // Gives `message` back undelivered, to be received again later. The
+  // caller may have moved the body out: a source redelivers from its own
+  // copy (the broker, the file), never from `message.body`.
   virtual void release(const Message& message) = 0;
 
   // Called while a long batch is being processed, so a broker lock does not

@@ -1,10 +1,9 @@
 #include "sheet/sheet.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -38,13 +37,13 @@ std::size_t display_width(std::string_view s) {
       len = 2;
       cp = c & 0x1Fu;
     }
-    for (std::size_t k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+    for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
     i += len;
     if (cp == 0xFE0F || cp == 0x200D || (cp >= 0x0300 && cp <= 0x036F)) continue;
     if (cp >= 0x1F1E6 && cp <= 0x1F1FF) {
       width += 1;  // a flag is two regional indicators: 2 columns in all
-    } else if (cp >= 0x1F000 || (cp >= 0x2600 && cp <= 0x27BF) || (cp >= 0x2B00 && cp <= 0x2BFF) ||
-               cp == 0x23F0) {
+    } else if (cp >= 0x1F000 || (cp >= 0x2600 && cp <= 0x27BF) || (cp >= 0x2B00 && cp <= 0x2BFF) || cp == 0x23F0) {
       width += 2;
     } else {
       width += 1;
@@ -205,15 +204,12 @@ Result<std::unique_ptr<SheetSink>> open_sheet(std::string_view uri, const SinkOp
   auto parsed = parse_sheet_uri(uri);
   if (!parsed) return parsed.error();
   switch (parsed->kind) {
-    case SinkKind::stdout_text:
-      return std::unique_ptr<SheetSink>(std::make_unique<StdoutSink>(options.out));
-    case SinkKind::directory:
-      return make_dir_sink(parsed->target, options.lock_timeout);
-    case SinkKind::google:
-      break;
+    case SinkKind::stdout_text: return std::unique_ptr<SheetSink>(std::make_unique<StdoutSink>(options.out));
+    case SinkKind::directory: return make_dir_sink(parsed->target, options.lock_timeout);
+    case SinkKind::google: break;
   }
-  return make_error(ErrorKind::config, fmt::format("--sheet {}: the Google Sheets sink is not available in this "
-                                                   "build yet; use dir:PATH or -",
+  return make_error(ErrorKind::config, fmt::format("--sheet {}: Google Sheets output is not wired into the tools yet "
+                                                   "(credentials); use dir:PATH or -",
                                                    uri));
 }
 

@@ -47,8 +47,9 @@ struct SinkOptions {
   std::chrono::milliseconds lock_timeout{30000};
 };
 
-// The sink a URI names. gsheets: is ErrorKind::config until the Sheets client
-// is wired in; dir: creates the directory on first write.
+// The sink a URI names. gsheets: is ErrorKind::config until credentials are
+// wired into the tools (the sink itself is make_google_sink, google_sink.hpp);
+// dir: creates the directory on first write.
 Result<std::unique_ptr<SheetSink>> open_sheet(std::string_view uri, const SinkOptions& options = {});
 
 // The text grid of an update, one section per block: a header line with the

@@ -167,8 +167,7 @@ std::string daily_svg(const TabValues& daily) {
         "<line x1=\"40\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\"/>"
         "<text x=\"2\" y=\"14\" font-size=\"11\">{:.6g}</text><text x=\"2\" y=\"{}\" font-size=\"11\">{:.6g}</text>\n"
         "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n</svg></figure>\n",
-        html_escape(s.name), w, h, html_escape(s.name), h - 20, w - 10, h - 20, hi, h - 20, lo, path,
-        kPalette[i % 10]);
+        html_escape(s.name), w, h, html_escape(s.name), h - 20, w - 10, h - 20, hi, h - 20, lo, path, kPalette[i % 10]);
   }
   return out;
 }

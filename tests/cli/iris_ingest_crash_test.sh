@@ -53,7 +53,6 @@ for i in range(n):
     with open(p, "w") as f:
         f.write(body)
     os.utime(p, (old + i, old + i))
-print(freq, fuel, bad)
 PY
 read -r want_freq want_fuel want_bad < <(python3 -c "
 n=$messages
@@ -62,22 +61,30 @@ freq=sum(2 for i in range(n) if i%100!=42 and i%2==0)
 fuel=sum(3 for i in range(n) if i%100!=42 and i%2==1)
 print(freq, fuel, bad)")
 
+# Kill runs at random moments until `kills` of them died mid-drain (or the
+# drop is empty: then later kills could only hit an idle process).
+left() { find "$drop" -path "$drop/.quarantine" -prune -o -type f -print | wc -l; }
 killed=0
-for round in $(seq "$kills"); do
-  "$ingest" --source "dir:$drop" --once --warehouse "sqlite:$db" -q >/dev/null 2>"$work/err.$round" &
+runs=0
+while ((killed < kills && runs < 4 * kills)) && (($(left) > 0)); do
+  runs=$((runs + 1))
+  "$ingest" --source "dir:$drop" --once --warehouse "sqlite:$db" -q >/dev/null 2>"$work/err.$runs" &
   pid=$!
-  sleep "0.$((RANDOM % 40 + 2))"
+  sleep "0.$(printf '%02d' $((RANDOM % 25 + 3)))"
   if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
   wait "$pid" 2>/dev/null || true
 done
-"$ingest" --source "dir:$drop" --once --warehouse "sqlite:$db" -q || { echo "FAIL final drain"; exit 1; }
+remaining=$(left)
+"$ingest" --source "dir:$drop" --once --warehouse "sqlite:$db" -q 2>"$work/err.final" || {
+  echo "FAIL final drain"; cat "$work/err.final"; exit 1
+}
 
 failures=0
 check() {
   if [[ "$2" == "$3" ]]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
 }
 q() { sqlite3 "$db" "$1"; }
-echo "killed $killed of $kills runs mid-drain"
+echo "killed $killed of $runs runs mid-drain; $remaining of $messages files were left for the final drain"
 check "FREQ rows exactly once" "$want_freq" "$(q 'SELECT count(*) FROM bmrs_freq_iris')"
 check "FREQ keys distinct" "$want_freq" "$(q 'SELECT count(DISTINCT measurement_time) FROM bmrs_freq_iris')"
 check "FUELINST rows exactly once" "$want_fuel" "$(q 'SELECT count(*) FROM bmrs_fuelinst_iris')"

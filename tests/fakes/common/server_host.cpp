@@ -124,6 +124,10 @@ ServerHost::ServerHost(ServeOptions options, const RouteInstaller& install) : m_
   impl.server->set_pre_routing_handler([&impl](const httplib::Request& req, httplib::Response& res) {
     auto fault = impl.take_fault(req);
     if (!fault) return httplib::Server::HandlerResponse::Unhandled;
+    // A fault answers before httplib has read the request body, so the
+    // connection must not be reused: the unread body would be parsed as the
+    // next request.
+    res.set_header("Connection", "close");
     if (fault->delay.count() > 0) std::this_thread::sleep_for(fault->delay);
     if (fault->drop) {
       const std::string part = fault->body.empty() ? std::string("{\"partial\":") : fault->body;

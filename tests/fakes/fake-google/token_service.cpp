@@ -130,7 +130,9 @@ struct TokenService::Impl {
     }
     const std::string expected_aud = "https://" + req.get_header_value("Host") + req.path;
     const std::string aud(c.field("aud").as_string().value_or(""));
-    if (aud != expected_aud) {
+    // Google's own auth library signs its public token URL as the audience
+    // whatever token endpoint it posts to, and Google accepts that.
+    if (aud != expected_aud && aud != "https://oauth2.googleapis.com/token") {
       return oauth_error(res, 400, "invalid_grant",
                          fmt::format("Invalid JWT: aud \"{}\" is not this token endpoint ({}).", aud, expected_aud));
     }
@@ -141,7 +143,10 @@ struct TokenService::Impl {
     for (std::size_t start = 0; start < scope.size();) {
       auto end = scope.find(' ', start);
       if (end == std::string::npos) end = scope.size();
-      if (scope.compare(start, 32, "https://www.googleapis.com/auth/") != 0) {
+      const std::string_view one = std::string_view(scope).substr(start, end - start);
+      // gcloud also asks for the OpenID Connect scopes.
+      const bool openid = one == "openid" || one == "email" || one == "profile";
+      if (!openid && scope.compare(start, 32, "https://www.googleapis.com/auth/") != 0) {
         return oauth_error(res, 400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
       }
       start = end + 1;

@@ -45,3 +45,13 @@ TEST_CASE("parse_http_date reads IMF-fixdate", "[time]") {
   CHECK_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT").ok());
   CHECK_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT").ok());
 }
+
+TEST_CASE("parse_utc refuses years a TimePoint cannot hold and bounds what it quotes", "[time]") {
+  CHECK_FALSE(parse_utc("4052-01-01T00:00:00Z").ok());
+  CHECK_FALSE(parse_utc("1066-10-14T09:00:00Z").ok());
+  CHECK(parse_utc("2199-12-31T23:59:59Z").ok());
+  const std::string hostile = "2026-01-01T00:00:00" + std::string(10000, 'x');
+  const auto r = parse_utc(hostile);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.size() < 200);
+}

@@ -657,6 +657,12 @@ TEST_CASE("timestamps: Z, fractions, offsets and naive UTC; dates exactly", "[el
   CHECK(contains(bad, "2026-02-30T00:00:00Z"));
   CHECK(contains(decode_error(freq("yesterday")), "$[0].measurementTime"));
   CHECK(contains(decode_error(freq("2026-05-06T25:00:00Z")), "$[0].measurementTime"));
+  // Years the nanosecond clock cannot hold are refused, not overflowed.
+  CHECK(contains(decode_error(freq("4052-05-07T23:59:45Z")), "year is outside 1900..2199"));
+  CHECK(contains(decode_error(freq("0001-01-01T00:00:00Z")), "year is outside 1900..2199"));
+  CHECK(contains(decode_error(freq("9999-12-31T23:59:59+23:59")), "$[0].measurementTime"));
+  CHECK(at("2199-12-31T23:59:59-23:59") == utc("2200-01-01T23:58:59Z"));
+  CHECK(at("1900-01-01T00:00:00+23:59") == utc("1899-12-31T00:01:00Z"));
 
   const auto netbsad = [](std::string_view date) {
     return R"([{"dataset":"NETBSAD","settlementDate":")" + std::string(date) + R"(","settlementPeriod":9}])";

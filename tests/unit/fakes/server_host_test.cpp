@@ -14,6 +14,9 @@ struct Hosted {
                            s.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
                              res.set_content(R"({"hello":"world"})", "application/json");
                            });
+                           s.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+                             res.set_content(req.body, "application/json");
+                           });
                          }};
   std::unique_ptr<net::CurlTransport> client;
   Hosted() {
@@ -67,4 +70,22 @@ TEST_CASE("faults can be armed over HTTP and can drop the connection", "[fakes]"
   REQUIRE(bad.ok());
   CHECK(bad->status == 400);
   CHECK(bad->body.find("$.count") != std::string::npos);
+}
+
+// A fault answers before the request body is read; the connection must not be
+// reused with that body still unread, or the next request is parsed from it.
+TEST_CASE("a faulted POST does not corrupt the next request on the connection", "[fakes]") {
+  Hosted h;
+  h.host.inject(fakes::Fault{.method = "POST", .path_prefix = "/echo", .count = 2, .status = 503});
+  const std::string body = R"({"rows":[1,2,3],"padding":")" + std::string(4000, 'x') + R"("})";
+  for (int i = 0; i < 2; ++i) {
+    const auto faulted = h.client->send(net::Request{.method = "POST", .url = h.host.url() + "/echo", .body = body});
+    REQUIRE(faulted.ok());
+    CHECK(faulted->status == 503);
+  }
+  const auto ok = h.client->send(net::Request{.method = "POST", .url = h.host.url() + "/echo", .body = body});
+  REQUIRE(ok.ok());
+  CHECK(ok->status == 200);
+  CHECK(ok->body == body);
+  CHECK(h.get("/hello")->status == 200);
 }

@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,7 @@ class FakeSource final : public MessageSource {
     while (!m_queue.empty() && out.size() < limits.max_messages) {
       if (!out.empty() && bytes + m_queue.front().body.size() > limits.max_bytes) break;
       bytes += m_queue.front().body.size();
+      m_originals[m_queue.front().locator] = m_queue.front();
       out.push_back(m_queue.front());
       m_queue.pop_front();
     }
@@ -72,7 +74,7 @@ class FakeSource final : public MessageSource {
   void release(const Message& m) override {
     --in_flight;
     released.push_back(m.id);
-    m_requeue.push_back(m);
+    m_requeue.push_back(m_originals.at(m.locator));  // the Ingester may have moved the body out
     // Redelivery after the batch is settled, as a broker would.
     if (in_flight == 0) {
       for (auto it = m_requeue.rbegin(); it != m_requeue.rend(); ++it) m_queue.push_front(*it);
@@ -93,6 +95,7 @@ class FakeSource final : public MessageSource {
  private:
   std::deque<Message> m_queue;
   std::vector<Message> m_requeue;
+  std::map<std::string, Message> m_originals;  // by locator, as handed out
 };
 
 // A real SQLite warehouse whose next `fail_next` stores fail with `kind`

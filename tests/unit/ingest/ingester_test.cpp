@@ -77,7 +77,10 @@ TEST_CASE("a temporary store failure releases the batch, backs off, and retries"
   // Three failed attempts: each released both messages, none acknowledged then.
   CHECK(h.source.released.size() == 6);
   REQUIRE(h.source.acks.size() == 2);
-  for (const auto& ack : h.source.acks) CHECK(ack.commits_seen == 1);
+  for (const auto& ack : h.source.acks) {
+    CHECK(ack.commits_seen == 1);
+    CHECK(ack.outcome == Outcome::stored);
+  }
   CHECK(h.count("SELECT count(*) FROM bmrs_freq_iris") == 2);
   CHECK(h.count("SELECT count(*) FROM bmrs_mid_iris") == 2);
   CHECK(ingester.stats().store_failures == 3);
