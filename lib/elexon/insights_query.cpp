@@ -7,6 +7,7 @@
 
 #include "core/time.hpp"
 #include "market/settlement.hpp"
+#include "net/http.hpp"
 
 namespace gbpm::elexon {
 namespace {
@@ -148,19 +149,8 @@ std::string_view to_string(WindowStyle style) {
 }
 
 std::string encode_query_component(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-' ||
-                            u == '.' || u == '_' || u == '~' || u == ':';
-    if (unreserved) {
-      out += c;
-    } else {
-      out += fmt::format("%{:02X}", u);
-    }
-  }
-  return out;
+  // ':' is legal in a query and keeps timestamps readable in logs.
+  return net::percent_encode(text, ":");
 }
 
 std::string encode_query(const QueryParams& params) {

@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "net/http.hpp"
+
 namespace gbpm::google {
 namespace {
 
@@ -214,19 +216,7 @@ std::string format_a1_range(const A1Range& range) {
 }
 
 std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return net::percent_encode(text);
 }
 
 }  // namespace gbpm::google

@@ -79,6 +79,11 @@ class HttpTransport {
 // True for header names whose values must never be logged: Authorization,
 // Proxy-Authorization, Cookie, Set-Cookie, x-goog-api-key and anything
 // log::is_secret_key flags.
+// Percent-encodes every byte outside RFC 3986's unreserved set
+// (A-Z a-z 0-9 - . _ ~) and `also_keep`, with upper-case hex ("a b" → "a%20b").
+// The one encoder for URL path segments, query components and form bodies.
+std::string percent_encode(std::string_view text, std::string_view also_keep = {});
+
 bool is_secret_header(std::string_view name);
 
 // `url` with the values of secret-looking query parameters (key, sig, token,
