@@ -60,8 +60,8 @@ class Scanner {
   std::size_t m_pos = 0;
 };
 
-constexpr int kMinYear = 1900;
-constexpr int kMaxYear = 2199;
+constexpr int kMinYear = 1899;
+constexpr int kMaxYear = 2200;
 constexpr std::size_t kMaxQuoted = 64;
 
 Error bad_time(std::string_view text, std::string_view why) {
@@ -90,7 +90,7 @@ Result<TimePoint> parse_utc(std::string_view text, bool naive_is_utc) {
                                         std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return bad_time(text, "no such date");
   // TimePoint counts nanoseconds in 64 bits: it spans 1677..2262 only.
-  if (y < kMinYear || y > kMaxYear) return bad_time(text, "year outside 1900..2199");
+  if (y < kMinYear || y > kMaxYear) return bad_time(text, "year outside 1899..2200");
   TimePoint t = std::chrono::sys_days{ymd};
   if (s.done()) {
     if (!naive_is_utc) return bad_time(text, "a date alone has no time zone; add a time and 'Z'");
@@ -159,7 +159,7 @@ Result<TimePoint> parse_http_date(std::string_view text) {
   const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{month},
                                         std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad_time(text, "no such date");
-  if (y < kMinYear || y > kMaxYear) return bad_time(text, "year outside 1900..2199");
+  if (y < kMinYear || y > kMaxYear) return bad_time(text, "year outside 1899..2200");
   return TimePoint{std::chrono::sys_days{ymd}} + hours{h} + minutes{mi} + seconds{sec};
 }
 

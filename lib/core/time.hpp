@@ -19,7 +19,7 @@ std::string format_utc_millis(TimePoint t);
 // and an explicit offset ("+01:00", "-0500", "Z"). A space may replace the 'T'.
 // A string without an offset is rejected unless `naive_is_utc` (Elexon writes
 // some naive UTC stamps). A date alone ("2026-11-28") means midnight UTC only
-// when `naive_is_utc`. Years must lie in 1900..2199 (the range a TimePoint
+// when `naive_is_utc`. Years must lie in 1899..2200 (the range a TimePoint
 // holds with room to spare). Errors are ErrorKind::data quoting the text (cut
 // to 64 characters).
 Result<TimePoint> parse_utc(std::string_view text, bool naive_is_utc = false);

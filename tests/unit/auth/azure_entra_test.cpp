@@ -97,7 +97,7 @@ TEST_CASE("an expired client secret says IRIS secrets expire after 2 years and h
   CHECK(m.find("p%40ss") == std::string::npos);
 }
 
-TEST_CASE("other Entra errors are named; throttling and outages are temporary", "[auth][entra]") {
+TEST_CASE("other Entra errors are named, and throttling and outages are temporary", "[auth][entra]") {
   core::FakeClock clock(t0());
   net::FakeTransport transport;
   transport.push(401,

@@ -74,7 +74,7 @@ struct Bus {
 
 }  // namespace
 
-TEST_CASE("receive then complete removes the message; headers are decoded", "[azure][fake]") {
+TEST_CASE("receive then complete removes the message, and headers are decoded", "[azure][fake]") {
   Bus bus;
   const std::string id = bus.fake.service().enqueue(kQueue,
                                                     {.body = R"([{"dataset":"FUELINST","generation":2249}])",
@@ -308,7 +308,7 @@ TEST_CASE("Entra tokens are refreshed before expiry against the fake", "[azure][
   CHECK(bus.fake.service().stats().auth_failures == 0);
 }
 
-TEST_CASE("SAS tokens are accepted; a wrong key or another entity is refused", "[azure][fake]") {
+TEST_CASE("SAS tokens are accepted, and a wrong key or another entity is refused", "[azure][fake]") {
   Bus bus({.sas_keys = {{"RootManageSharedAccessKey", "k3y"}}, .queues = {"iris.test", "other"}});
   bus.fake.service().enqueue(kQueue, {.body = "m"});
   auto good =

@@ -14,6 +14,7 @@
 
 #include "core/time.hpp"
 #include "market/settlement.hpp"
+#include "support/fixtures.hpp"
 
 using namespace gbpm;
 using namespace gbpm::elexon;
@@ -23,21 +24,11 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path elexon_fixtures() {
-  const char* dir = std::getenv("GBPM_FIXTURES");
-  INFO("GBPM_FIXTURES must point at the shared fixtures (ctest sets it)");
-  REQUIRE(dir != nullptr);
-  const fs::path path = fs::path(dir) / "elexon";
-  REQUIRE(fs::is_directory(path));
-  return path;
+  return testing::elexon_fixtures();
 }
 
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  INFO(path.string());
-  REQUIRE(in.good());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return testing::read_fixture_file(path);
 }
 
 std::string iris_body(std::string_view name) {
@@ -555,7 +546,7 @@ TEST_CASE("unknown datasets are kept raw, not refused", "[elexon][decode]") {
 
 // --- Shapes and tolerance ----------------------------------------------------------
 
-TEST_CASE("a single object is one record; an empty array is no records", "[elexon][decode]") {
+TEST_CASE("a single object is one record, and an empty array is no records", "[elexon][decode]") {
   const DecodedMessage one = decode_ok(R"({"dataset":"FREQ","measurementTime":"2026-05-07T23:59:45Z","frequency":50})");
   REQUIRE(one.records.size() == 1);
   CHECK(one.record_count == 1);
@@ -637,7 +628,7 @@ TEST_CASE("numbers: integral doubles, long decimals, settlement period range", "
   CHECK(freq.records[0].real("frequency") == 50.0);
 }
 
-TEST_CASE("timestamps: Z, fractions, offsets and naive UTC; dates exactly", "[elexon][decode]") {
+TEST_CASE("timestamps: Z, fractions, offsets and naive UTC, and dates exactly", "[elexon][decode]") {
   const auto freq = [](std::string_view stamp) {
     return R"([{"dataset":"FREQ","measurementTime":")" + std::string(stamp) + R"(","frequency":50}])";
   };

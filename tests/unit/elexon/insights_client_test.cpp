@@ -208,7 +208,8 @@ TEST_CASE("a 503 that never clears is a temporary error naming the chunk", "[ele
   CHECK(transport.requests().size() == 3);
 }
 
-TEST_CASE("a 400 problem stops the pull with the field messages; earlier chunks were delivered", "[elexon][insights]") {
+TEST_CASE("a 400 problem stops the pull with the field messages, and earlier chunks were delivered",
+          "[elexon][insights]") {
   net::FakeTransport transport;
   transport.set_handler([](const net::Request& r) -> Result<net::Response> {
     if (query_value(r.url, "publishDateTimeFrom") == "2026-05-03T00:00:00Z") {
@@ -288,7 +289,7 @@ TEST_CASE("a factory failure is returned, not swallowed", "[elexon][insights]") 
   CHECK_THAT(done.error().message, Catch::Contains("/nope.pem"));
 }
 
-TEST_CASE("system prices: one day, one period, a range of days; base URL from the caller", "[elexon][insights]") {
+TEST_CASE("system prices: one day, one period, a range of days, and base URL from the caller", "[elexon][insights]") {
   net::FakeTransport transport;
   transport.set_handler([](const net::Request& r) -> Result<net::Response> {
     const std::string date = r.url.substr(r.url.find("system-prices/") + 14, 10);

@@ -65,7 +65,7 @@ TEST_CASE("an unaligned window is cut at from + k x maximum and the last chunk i
         "/datasets/FREQ?measurementDateTimeFrom=2026-05-02T06:30:00Z&measurementDateTimeTo=2026-05-03T00:59:59Z");
 }
 
-TEST_CASE("a window within the maximum is one request; an empty one is none", "[elexon][insights]") {
+TEST_CASE("a window within the maximum is one request, and an empty one is none", "[elexon][insights]") {
   const TimeWindow hour{at("2026-05-06T00:00:00Z"), at("2026-05-06T01:00:00Z")};
   CHECK(plan_ok({.dataset = "FUELINST", .window = hour}).size() == 1);
   const TimeWindow day{at("2026-05-06T00:00:00Z"), at("2026-05-07T00:00:00Z")};
@@ -117,7 +117,7 @@ TEST_CASE("PN/QPN base requests are one settlement period each, clock changes in
   CHECK(bst[0].path == "/datasets/PN?settlementDate=2026-08-01&settlementPeriod=1");
 }
 
-TEST_CASE("MID is chunked to its 7-day maximum; streams by the day", "[elexon][insights]") {
+TEST_CASE("MID is chunked to its 7-day maximum, and streams by the day", "[elexon][insights]") {
   const TimeWindow w{at("2026-05-01T00:00:00Z"), at("2026-05-16T00:00:00Z")};
   const auto mid = plan_ok({.dataset = "MID", .window = w});
   REQUIRE(mid.size() == 3);

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include "support/fixtures.hpp"
+
 using namespace gbpm;
 using namespace gbpm::elexon;
 namespace fs = std::filesystem;
@@ -16,21 +18,11 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path api_fixtures() {
-  const char* dir = std::getenv("GBPM_FIXTURES");
-  INFO("GBPM_FIXTURES must point at the shared fixtures (ctest sets it)");
-  REQUIRE(dir != nullptr);
-  const fs::path path = fs::path(dir) / "elexon" / "api";
-  REQUIRE(fs::is_directory(path));
-  return path;
+  return testing::elexon_fixtures() / "api";
 }
 
 std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  INFO(path.string());
-  REQUIRE(in.good());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return testing::read_fixture_file(path);
 }
 
 struct Expected {

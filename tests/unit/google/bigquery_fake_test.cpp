@@ -292,7 +292,7 @@ TEST_CASE("backendError, rateLimitExceeded and 429 storms are retried within bou
   CHECK(f.client->api_calls() - q_before == 1);
 }
 
-TEST_CASE("tables carry DAY partitioning and clustering; ensure_table is idempotent", "[bigquery][fake]") {
+TEST_CASE("tables carry DAY partitioning and clustering, and ensure_table is idempotent", "[bigquery][fake]") {
   Fixture f;
   TableSpec spec{.dataset = "ds", .table = "events", .schema = table_schema()};
   spec.partitioning = TimePartitioning{.type = "DAY", .field = "ts", .expiration_ms = 7776000000};

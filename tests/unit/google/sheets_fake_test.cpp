@@ -164,7 +164,7 @@ TEST_CASE("tokens that expire mid-run are refreshed with no failed call", "[goog
   CHECK(expired->status == 401);
 }
 
-TEST_CASE("batchUpdate writes typed values and formats; text stays text", "[google][fake]") {
+TEST_CASE("batchUpdate writes typed values and formats, and text stays text", "[google][fake]") {
   Env env;
   google::UpdateCells u{.range = {.sheet_id = 0, .start_row = 0, .end_row = 2, .start_column = 0, .end_column = 4}};
   u.rows = {{{google::CellValue::text("=1+1")},

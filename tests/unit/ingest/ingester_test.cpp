@@ -108,7 +108,7 @@ TEST_CASE("a permanent store failure releases the batch and ends the run with it
   CHECK(h.source.queued() == 1);
 }
 
-TEST_CASE("poison bodies are quarantined with their bytes and acknowledged; the rest flows", "[ingest]") {
+TEST_CASE("poison bodies are quarantined with their bytes and acknowledged, and the rest flows", "[ingest]") {
   Harness h;
   h.source.push(make_message("FREQ_1.json", "FREQ", iris_fixture("FREQ.json")));
   h.source.push(make_message("BAD_1.json", "FUELINST", "[{\"dataset\":\"FUELINST\", truncated"));
@@ -220,7 +220,7 @@ TEST_CASE("a stop request finishes the batch in flight and leaves the rest queue
   CHECK(h.source.queued() == 3);
 }
 
-TEST_CASE("batches are bounded in bytes; one large message goes alone", "[ingest]") {
+TEST_CASE("batches are bounded in bytes, and one large message goes alone", "[ingest]") {
   Harness h;
   const auto body = iris_fixture("FUELINST.json");
   for (int i = 0; i < 4; ++i) h.source.push(make_message("F_" + std::to_string(i) + ".json", "FUELINST", body));

@@ -118,7 +118,7 @@ TEST_CASE("sheet URIs", "[sheet]") {
   CHECK(g.error().kind == gbpm::ErrorKind::config);
 }
 
-TEST_CASE("dir sink: read-modify-write of owned ranges only; stale cells cleared", "[sheet][dir]") {
+TEST_CASE("dir sink: read-modify-write of owned ranges only, and stale cells cleared", "[sheet][dir]") {
   TempDir dir;
   auto sink = make_dir_sink(dir.path(), std::chrono::milliseconds(5000));
   Update a;
