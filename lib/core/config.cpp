@@ -34,7 +34,7 @@ std::string_view trim(std::string_view s) {
 bool is_standard_env_key(std::string_view key) {
   return key == "HOME" || key == "XDG_STATE_HOME" || key == "CREDENTIALS_DIRECTORY" ||
          key == "GOOGLE_APPLICATION_CREDENTIALS" || key == "NOTIFY_SOCKET" || key == "WATCHDOG_USEC" ||
-         key == "WATCHDOG_PID";
+         key == "WATCHDOG_PID" || key == "CLOUDSDK_CONFIG" || key == "GCE_METADATA_HOST";
 }
 
 // A value shown to a person: secrets are replaced, long values shortened.
