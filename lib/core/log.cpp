@@ -112,9 +112,10 @@ std::string_view level_name(Level level) {
 
 bool is_secret_key(std::string_view key) {
   const std::string k = lower(key);
-  static constexpr std::array<std::string_view, 11> kNeedles = {"secret",        "token",      "password", "passwd",
-                                                                "authorization", "credential", "private",  "signature",
-                                                                "apikey",        "api_key",    "cookie"};
+  // A webhook URL (Slack and the like) carries its own credential in the path.
+  static constexpr std::array<std::string_view, 12> kNeedles = {"secret",        "token",      "password",  "passwd",
+                                                                "authorization", "credential", "private",   "apikey",
+                                                                "api_key",       "cookie",     "signature", "webhook"};
   for (const auto needle : kNeedles) {
     if (k.find(needle) != std::string::npos) return true;
   }

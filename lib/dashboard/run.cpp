@@ -18,7 +18,8 @@ Status run_dashboard_tool(cli::Context& ctx, const Builder& build) {
   if (!sheet_uri) return sheet_uri.error();
   auto wh_uri = warehouse::parse_warehouse_uri(wh_text);
   if (!wh_uri) return wh_uri.error();
-  auto wh = warehouse::open_warehouse(*wh_uri, warehouse::OpenMode::read_only);
+  auto wh = warehouse::open_warehouse(*wh_uri, warehouse::OpenMode::read_only,
+                                      warehouse::OpenContext{ctx.config, ctx.clock, ctx.log, ctx.home});
   if (!wh) return wh.error();
 
   const auto now = ctx.now();
@@ -38,7 +39,11 @@ Status run_dashboard_tool(cli::Context& ctx, const Builder& build) {
     ctx.log.info("dry run: nothing written", {{"sheet", sheet_text}, {"cells", std::to_string(cells)}});
     return {};
   }
-  auto sink = sheet::open_sheet(sheet_text);
+  sheet::SinkOptions sink_options;
+  sink_options.config = &ctx.config;
+  sink_options.clock = &ctx.clock;
+  sink_options.logger = &ctx.log;
+  auto sink = sheet::open_sheet(sheet_text, sink_options);
   if (!sink) return sink.error();
   const Status written = (*sink)->write(*update);
   ctx.stats.api_calls += (*sink)->api_calls();

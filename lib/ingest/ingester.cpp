@@ -51,6 +51,8 @@ std::string status_json(const IngestStats& stats, std::string_view state, std::s
   w.key("released").int64(stats.released);
   w.key("store_failures").int64(stats.store_failures);
   w.key("receive_failures").int64(stats.receive_failures);
+  w.key("locks_renewed").int64(stats.locks.locks_renewed);
+  w.key("locks_lost").int64(stats.locks.locks_lost);
   w.key("newest_message_at");
   if (stats.newest_message) {
     w.string(core::format_utc_millis(*stats.newest_message));
@@ -116,7 +118,12 @@ Result<std::size_t> Ingester::step() {
   std::vector<Pending> pending(messages.size());
   std::map<std::string, std::string> table_dataset;  // table name → dataset
   std::int64_t bytes = 0;
+  auto last_keep_alive = now;
   for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (m_clock.now() - last_keep_alive >= m_options.keep_alive_interval) {
+      m_source.keep_alive(messages);
+      last_keep_alive = m_clock.now();
+    }
     Message& message = messages[i];
     Pending& p = pending[i];
     bytes += static_cast<std::int64_t>(message.body.size());
@@ -164,6 +171,7 @@ Result<std::size_t> Ingester::step() {
       ++m_stats.released;
       ++m_stats.datasets[pending[i].dataset].released;
     }
+    m_stats.locks = m_source.counters();
     return stored.error().with_context("storing a batch of " + std::to_string(messages.size()) + " messages");
   }
   ++m_stats.batches;
@@ -215,6 +223,7 @@ Result<std::size_t> Ingester::step() {
     ++acknowledged;
   }
   m_stats.settle_time += elapsed(phase);
+  m_stats.locks = m_source.counters();
   if (acknowledged < messages.size()) {
     m_log.warn("some acknowledgements failed", {{"failed", messages.size() - acknowledged}});
   }

@@ -14,6 +14,8 @@
 //     batch is committed and acknowledged first.
 //   - Every outcome is counted per dataset; a status file (heartbeat for
 //     healthd) is rewritten atomically at least every heartbeat interval.
+//   - Broker locks are kept alive while a batch is decoded (every
+//     keep_alive_interval) and once more just before the commit.
 
 #include <atomic>
 #include <cstdint>
@@ -47,6 +49,9 @@ struct IngestOptions {
   core::Duration heartbeat_interval{10000};
   // Longest single sleep, so stop requests and ticks are seen promptly.
   core::Duration sleep_slice{250};
+  // While a batch is decoded, the source's keep_alive (lock renewal) is
+  // called at least this often, and once more before the commit.
+  core::Duration keep_alive_interval{5000};
 };
 
 // What happened to the messages of one dataset.
@@ -71,6 +76,7 @@ struct IngestStats {
   std::int64_t released = 0;
   std::int64_t store_failures = 0;
   std::int64_t receive_failures = 0;
+  SourceCounters locks;                             // from the source: renewed, lost (broker sources)
   std::map<std::string, DatasetCounters> datasets;  // by dataset name ("?" when none)
   std::optional<core::TimePoint> newest_message;    // newest enqueued_at acknowledged
   std::optional<core::TimePoint> last_batch_at;

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "auth/azure_entra.hpp"
+#include "auth/azure_sas.hpp"
 #include "azure/servicebus.hpp"
 #include "core/paths.hpp"
 #include "core/time.hpp"
@@ -89,30 +90,42 @@ struct ServiceBusStack {
 Result<std::unique_ptr<ServiceBusStack>> open_servicebus(cli::Context& ctx, const ServiceBusSourceSpec& spec) {
   auto stack = std::make_unique<ServiceBusStack>();
   const auto& config = ctx.config;
-  const std::string client_id = config.get_string_or("GBPM_IRIS_CLIENT_ID", "");
-  if (client_id.empty()) {
-    return make_error(ErrorKind::config, "the servicebus: source needs GBPM_IRIS_CLIENT_ID (the IRIS client id)");
-  }
-  auto secret = auth::read_secret(config.get_string_or("GBPM_IRIS_CLIENT_SECRET_FILE", ""),
-                                  config.get_string_or("CREDENTIALS_DIRECTORY", ""), "iris-client-secret");
-  if (!secret) return secret.error();
+  const std::string credentials_dir = config.get_string_or("CREDENTIALS_DIRECTORY", "");
+  const std::string url =
+      config.get_string_or("GBPM_SERVICEBUS_URL", "https://" + spec.namespace_name + ".servicebus.windows.net");
   auto curl = net::CurlTransport::create({.ca_file = config.get_string_or("GBPM_CA_FILE", "")});
   if (!curl) return curl.error();
   stack->curl = std::move(*curl);
   stack->retrying = std::make_unique<net::RetryingTransport>(*stack->curl, ctx.clock, net::RetryPolicy(),
                                                              net::BackoffPolicy(), &ctx.log);
-  auth::EntraOptions entra;
-  entra.authority_url = config.get_string_or("GBPM_AZURE_AUTHORITY_URL", std::string(auth::kEntraAuthorityUrl));
-  stack->tokens = auth::make_entra_token_source(
-      *stack->retrying, ctx.clock,
-      {config.get_string_or("GBPM_IRIS_TENANT_ID", "4203b7a0-7773-4de5-b830-8b263a20426e"), client_id,
-       std::move(*secret)},
-      entra);
-  const std::string url =
-      config.get_string_or("GBPM_SERVICEBUS_URL", "https://" + spec.namespace_name + ".servicebus.windows.net");
-  stack->client = std::make_unique<azure::ServiceBusClient>(
-      *stack->retrying, *stack->tokens,
-      azure::ServiceBusOptions{.namespace_url = url, .queue = spec.queue, .receive_wait = std::chrono::seconds{1}});
+  const azure::ServiceBusOptions options{
+      .namespace_url = url, .queue = spec.queue, .receive_wait = std::chrono::seconds{1}};
+  const std::string sas_key_name = config.get_string_or("GBPM_SERVICEBUS_SAS_KEY_NAME", "");
+  if (!sas_key_name.empty()) {
+    // SAS: tokens signed locally for the queue's URL with the policy key.
+    auto key = auth::read_secret(config.get_string_or("GBPM_SERVICEBUS_SAS_KEY_FILE", ""), credentials_dir,
+                                 "servicebus-sas-key");
+    if (!key) return key.error();
+    stack->tokens = auth::make_sas_token_source(url + "/" + spec.queue, {sas_key_name, std::move(*key)}, ctx.clock);
+  } else {
+    const std::string client_id = config.get_string_or("GBPM_IRIS_CLIENT_ID", "");
+    if (client_id.empty()) {
+      return make_error(ErrorKind::config,
+                        "the servicebus: source needs GBPM_IRIS_CLIENT_ID (the IRIS client id) or, for SAS, "
+                        "GBPM_SERVICEBUS_SAS_KEY_NAME");
+    }
+    auto secret = auth::read_secret(config.get_string_or("GBPM_IRIS_CLIENT_SECRET_FILE", ""), credentials_dir,
+                                    "iris-client-secret");
+    if (!secret) return secret.error();
+    auth::EntraOptions entra;
+    entra.authority_url = config.get_string_or("GBPM_AZURE_AUTHORITY_URL", std::string(auth::kEntraAuthorityUrl));
+    stack->tokens = auth::make_entra_token_source(
+        *stack->retrying, ctx.clock,
+        {config.get_string_or("GBPM_IRIS_TENANT_ID", "4203b7a0-7773-4de5-b830-8b263a20426e"), client_id,
+         std::move(*secret)},
+        entra);
+  }
+  stack->client = std::make_unique<azure::ServiceBusClient>(*stack->retrying, *stack->tokens, options);
   stack->source = std::make_unique<ServiceBusSource>(*stack->client, ctx.clock, ctx.log,
                                                      "servicebus:" + spec.namespace_name + "/" + spec.queue);
   return stack;
@@ -179,7 +192,8 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
       ctx.config.get_string_or("GBPM_WAREHOUSE", "sqlite:" + (ctx.home / "gbpm.db").string());
   auto uri = warehouse::parse_warehouse_uri(warehouse_text);
   if (!uri) return uri.error();
-  auto warehouse = warehouse::open_warehouse(*uri, warehouse::OpenMode::read_write);
+  auto warehouse = warehouse::open_warehouse(*uri, warehouse::OpenMode::read_write,
+                                             warehouse::OpenContext{ctx.config, ctx.clock, ctx.log, ctx.home});
   if (!warehouse) return warehouse.error();
 
   IngestOptions ingest_options;
@@ -197,6 +211,11 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
   ctx.log.info("ready", {{"source", source->describe()}, {"warehouse", warehouse::to_string(*uri)}});
 
   Status result = ingester.run();
+  // Rows a backend staged (BigQuery) go out before exit; if that fails they
+  // stay staged, durably, and ship on the next run.
+  if (auto flushed = (*warehouse)->flush(); !flushed) {
+    ctx.log.warn("warehouse flush failed; rows stay staged", {{"error", flushed.error().message}});
+  }
   progress.finish();
   notifier.notify("STOPPING=1\nSTATUS=" + summary(ingester.stats()));
 

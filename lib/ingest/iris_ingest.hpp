@@ -3,9 +3,15 @@
 // does after parsing flags, so main stays a thin shell.
 //
 //   source      GBPM_IRIS_SOURCE (--source): dir:PATH | servicebus:NAMESPACE/QUEUE
+//   auth        servicebus: Entra ID client credentials (GBPM_IRIS_CLIENT_ID,
+//               secret from GBPM_IRIS_CLIENT_SECRET_FILE or
+//               $CREDENTIALS_DIRECTORY/iris-client-secret), or SAS when
+//               GBPM_SERVICEBUS_SAS_KEY_NAME is set (key from
+//               GBPM_SERVICEBUS_SAS_KEY_FILE or $CREDENTIALS_DIRECTORY/servicebus-sas-key)
 //   warehouse   GBPM_WAREHOUSE (--warehouse), default sqlite:$GBPM_HOME/gbpm.db
 //   status      $GBPM_HOME/runs/iris-ingest.status.json, rewritten atomically
-//               at least every 10 s (healthd's heartbeat)
+//               at least every 10 s (healthd's heartbeat): counts, lock
+//               renewals/losses, newest message time, last error
 //   systemd     READY=1 once the source and warehouse are open, WATCHDOG=1 at
 //               half of WATCHDOG_USEC, STATUS= with the counts, STOPPING=1
 //   progress    on a terminal one updating line; otherwise a log line every 30 s

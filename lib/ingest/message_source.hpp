@@ -48,6 +48,16 @@ enum class Outcome {
 struct ReceiveLimits {
   std::size_t max_messages = 1000;
   std::size_t max_bytes = 8u << 20;  // a single larger message is still handed out, alone
+  // A source that waits for messages (a broker) stops adding to the batch
+  // this long after its first message, so a message waits at most about
+  // this long for its commit (group-commit latency bound).
+  core::Duration max_wait{1000};
+};
+
+// What a broker source has counted about its locks, for the status file.
+struct SourceCounters {
+  std::int64_t locks_renewed = 0;
+  std::int64_t locks_lost = 0;  // a settle or renew found the lock gone (the message comes back)
 };
 
 class MessageSource {
@@ -72,6 +82,9 @@ class MessageSource {
   // Called while a long batch is being processed, so a broker lock does not
   // lapse (Service Bus renew-lock). A file source has nothing to do.
   virtual void keep_alive(const std::vector<Message>& in_flight) { (void)in_flight; }
+
+  // Lock counters so far (all zero for a source without locks).
+  [[nodiscard]] virtual SourceCounters counters() const { return {}; }
 
   // True when messages exist that are not ready yet (a file still being
   // written): RunMode::once waits for them instead of finishing.

@@ -11,7 +11,9 @@ ServiceBusSource::ServiceBusSource(azure::ServiceBusClient& client, core::Clock&
 Result<std::vector<Message>> ServiceBusSource::receive(const ReceiveLimits& limits) {
   std::vector<Message> out;
   std::size_t bytes = 0;
+  core::TimePoint first{};
   while (out.size() < limits.max_messages && (out.empty() || bytes < limits.max_bytes)) {
+    if (!out.empty() && m_clock.now() - first >= limits.max_wait) break;
     auto received = m_client.receive();
     if (!received) {
       // Messages already locked are handed out; the error shows up next time.
@@ -29,6 +31,7 @@ Result<std::vector<Message>> ServiceBusSource::receive(const ReceiveLimits& limi
     message.body = std::move(r.body);
     r.body.clear();
     bytes += message.body.size();
+    if (out.empty()) first = m_clock.now();
     m_locked[r.lock_token] = std::move(r);
     out.push_back(std::move(message));
   }

@@ -5,7 +5,8 @@
 //   receive      one peek-lock receive per message (the REST API has no batch
 //                receive); the first waits up to the client's receive_wait
 //                (keep it ~1 s for bounded latency), the batch ends at the
-//                first empty poll or at the limits.
+//                first empty poll, at the limits, or limits.max_wait after
+//                its first message.
 //   acknowledge  complete: the message is removed from the queue.
 //   release      abandon (unlock): redelivered, its delivery count goes up;
 //                after the queue's max delivery count it is dead-lettered.
@@ -50,6 +51,9 @@ class ServiceBusSource final : public MessageSource {
   void release(const Message& message) override;
   void keep_alive(const std::vector<Message>& in_flight) override;
   [[nodiscard]] std::string describe() const override { return m_name; }
+  [[nodiscard]] SourceCounters counters() const override {
+    return {.locks_renewed = m_stats.renewed, .locks_lost = m_stats.lock_lost};
+  }
 
   [[nodiscard]] const ServiceBusSourceStats& stats() const { return m_stats; }
 

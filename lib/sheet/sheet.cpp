@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/fs.hpp"
+#include "sheet/google_sink.hpp"
 #include "sheet/workbook.hpp"
 
 namespace gbpm::sheet {
@@ -208,9 +209,10 @@ Result<std::unique_ptr<SheetSink>> open_sheet(std::string_view uri, const SinkOp
     case SinkKind::directory: return make_dir_sink(parsed->target, options.lock_timeout);
     case SinkKind::google: break;
   }
-  return make_error(ErrorKind::config, fmt::format("--sheet {}: Google Sheets output is not wired into the tools yet "
-                                                   "(credentials); use dir:PATH or -",
-                                                   uri));
+  if (options.config == nullptr || options.clock == nullptr || options.logger == nullptr) {
+    return make_error(ErrorKind::internal, fmt::format("--sheet {}: opened without configuration", uri));
+  }
+  return open_google_sink(*options.config, *options.clock, *options.logger, parsed->target);
 }
 
 std::string render_text(const Update& update) {

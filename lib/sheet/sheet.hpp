@@ -16,6 +16,16 @@
 #include "core/result.hpp"
 #include "sheet/grid.hpp"
 
+namespace gbpm::config {
+class Config;
+}
+namespace gbpm::core {
+class Clock;
+}
+namespace gbpm::log {
+class Logger;
+}
+
 namespace gbpm::sheet {
 
 class SheetSink {
@@ -42,14 +52,19 @@ Result<SheetUri> parse_sheet_uri(std::string_view text);
 
 struct SinkOptions {
   std::FILE* out = stdout;  // where "-" writes
+  // What gsheets: is built from (see open_google_sink in google_sink.hpp);
+  // all three must be set for a gsheets: URI and outlive the sink.
+  const config::Config* config = nullptr;
+  core::Clock* clock = nullptr;
+  log::Logger* logger = nullptr;
   // How long a dir: sink waits for another tool's workbook lock before giving
   // up with ErrorKind::temporary (the next cron run retries).
   std::chrono::milliseconds lock_timeout{30000};
 };
 
-// The sink a URI names. gsheets: is ErrorKind::config until credentials are
-// wired into the tools (the sink itself is make_google_sink, google_sink.hpp);
-// dir: creates the directory on first write.
+// The sink a URI names. gsheets: is open_google_sink over options.config
+// (ErrorKind::config when credentials are missing); dir: creates the
+// directory on first write.
 Result<std::unique_ptr<SheetSink>> open_sheet(std::string_view uri, const SinkOptions& options = {});
 
 // The text grid of an update, one section per block: a header line with the

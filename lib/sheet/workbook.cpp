@@ -78,6 +78,17 @@ std::string text_of(const CellValue& v) {
   return "";
 }
 
+// A number as the page shows it: the CSV keeps full precision but not the
+// sheet's number formats, so the page rounds to at most two decimals
+// (50.943396226415096 → 50.94, 12000 → 12000, 0.5 → 0.5).
+std::string display_number(double v) {
+  if (!std::isfinite(v)) return "";
+  std::string text = fmt::format("{:.2f}", v);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text == "-0" ? "0" : text;
+}
+
 const CellValue* at(const TabValues& t, std::size_t r, std::size_t c) {
   if (r >= t.size() || c >= t[r].size()) return nullptr;
   return &t[r][c];
@@ -280,9 +291,9 @@ std::string render_html(const std::vector<NamedTab>& tabs) {
       out += fmt::format("<tr><th>{}</th>", r + 1);
       for (std::size_t c = 0; c < width; ++c) {
         const CellValue v = c < t.values[r].size() ? t.values[r][c] : CellValue();
-        const bool numeric = std::holds_alternative<double>(v);
-        out += numeric ? "<td class=\"n\">" : "<td>";
-        out += html_escape(text_of(v)) + "</td>";
+        const auto* number = std::get_if<double>(&v);
+        out += number != nullptr ? "<td class=\"n\">" + display_number(*number) : "<td>" + html_escape(text_of(v));
+        out += "</td>";
       }
       out += "</tr>\n";
     }

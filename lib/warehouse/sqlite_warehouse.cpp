@@ -7,9 +7,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <optional>
 #include <system_error>
+#include <vector>
 
 #include "core/fs.hpp"
+#include "json/writer.hpp"
+#include "warehouse/bigquery_warehouse.hpp"
 
 namespace gbpm::warehouse {
 namespace {
@@ -161,6 +166,45 @@ int bind_text(sqlite3_stmt* stmt, int index, std::string_view text, bool copy) {
                              SQLITE_UTF8);
 }
 
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// One dataset row as the outbox's JSON object (see Outbox in the header).
+Result<std::string> outbox_row(const DatasetSpec& spec, const elexon::Record& record, std::string_view source,
+                               const std::string& message_id, const std::string& received) {
+  json::Writer w;
+  w.begin_object();
+  for (std::size_t i = 0; i < spec.columns.size(); ++i) {
+    const auto& column = spec.columns[i];
+    const auto& d = record.values[i].data;
+    if (const auto* i64 = std::get_if<std::int64_t>(&d)) {
+      w.key(column.name);
+      if (column.type == ColumnType::real)
+        w.float64(static_cast<double>(*i64));
+      else
+        w.int64(*i64);
+    } else if (const auto* x = std::get_if<double>(&d)) {
+      if (std::isfinite(*x)) w.key(column.name).float64(*x);  // NaN/inf have no JSON form: NULL
+    } else if (const auto* s = std::get_if<std::string>(&d)) {
+      w.key(column.name).string(*s);
+    } else if (const auto* b = std::get_if<bool>(&d)) {
+      w.key(column.name).boolean(*b);
+    } else if (const auto* t = std::get_if<core::TimePoint>(&d)) {
+      w.key(column.name).string(format_timestamp(*t));
+    } else if (const auto* day = std::get_if<std::chrono::sys_days>(&d)) {
+      w.key(column.name).string(format_date(*day));
+    }
+  }
+  w.key("source").string(source).key("message_id").string(message_id).key("received_at").string(received);
+  w.end_object();
+  return w.finish();
+}
+
 }  // namespace
 
 // --- Warehouse-level helpers -------------------------------------------------------
@@ -192,9 +236,18 @@ Result<std::unique_ptr<Warehouse>> open_warehouse(const WarehouseUri& uri, OpenM
     if (!opened) return std::move(opened).error();
     return std::unique_ptr<Warehouse>(std::move(opened).value());
   }
-  return make_error(ErrorKind::config, fmt::format("warehouse {}: the BigQuery backend is not available in this "
-                                                   "build yet; use sqlite:PATH",
+  return make_error(ErrorKind::config, fmt::format("warehouse {}: the BigQuery backend needs the tool's "
+                                                   "configuration (open_warehouse with an OpenContext)",
                                                    to_string(uri)));
+}
+
+Result<std::unique_ptr<Warehouse>> open_warehouse(const WarehouseUri& uri, OpenMode mode, const OpenContext& context) {
+  if (const auto* b = std::get_if<BigQueryUri>(&uri)) {
+    auto opened = open_bigquery_warehouse(*b, mode, context);
+    if (!opened) return std::move(opened).error();
+    return std::unique_ptr<Warehouse>(std::move(opened).value());
+  }
+  return open_warehouse(uri, mode);
 }
 
 // --- SqliteWarehouse -------------------------------------------------------------------
@@ -324,6 +377,14 @@ Status SqliteWarehouse::migrate() {
   }
   if (auto ok = exec(fmt::format("PRAGMA user_version = {}", version).c_str()); !ok) return fail(ok.error());
   if (auto ok = ensure_dataset_tables(); !ok) return fail(ok.error());
+  if (m_options.outbox == Outbox::on) {
+    if (auto ok = exec("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                       " tbl TEXT NOT NULL, row TEXT NOT NULL);"
+                       "CREATE INDEX IF NOT EXISTS outbox_by_tbl ON outbox(tbl, seq)");
+        !ok) {
+      return fail(ok.error());
+    }
+  }
   if (auto ok = exec("COMMIT"); !ok) return fail(ok.error());
   m_schema_version = version;
   return {};
@@ -410,6 +471,22 @@ Result<BatchStats> SqliteWarehouse::store(const Batch& batch) {
 Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats) {
   const std::string received = format_timestamp(group.received_at);
   const std::string_view source = source_name(group.source);
+  // Per dataset (records of one message nearly always share it): the table,
+  // its statement and its counters, looked up once rather than per row.
+  const DatasetSpec* current = nullptr;
+  std::string table;
+  sqlite3_stmt* upsert = nullptr;
+  TableStats* table_stats = nullptr;
+  // Per column, the last time/date formatted and its text: the rows of one
+  // IRIS message mostly share their times (19 FUELINST rows, one startTime),
+  // so most binds reuse a text instead of formatting and copying it. The
+  // texts outlive every step of this call, so they are bound SQLITE_STATIC.
+  struct Formatted {
+    std::optional<core::TimePoint> time;
+    std::optional<std::chrono::sys_days> day;
+    std::string text;
+  };
+  std::vector<Formatted> formatted;
   for (std::size_t r = 0; r < group.records.size(); ++r) {
     const auto& record = group.records[r];
     const DatasetSpec* spec = record.spec;
@@ -422,9 +499,16 @@ Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats)
       return make_error(ErrorKind::internal,
                         fmt::format("message {}: {} is an API-only dataset", group.message_id, spec->code));
     }
-    auto stmt_result = upsert_statement(*spec, group.source);
-    if (!stmt_result) return std::move(stmt_result).error();
-    sqlite3_stmt* stmt = *stmt_result;
+    if (spec != current) {
+      auto stmt_result = upsert_statement(*spec, group.source);
+      if (!stmt_result) return std::move(stmt_result).error();
+      upsert = *stmt_result;
+      table = table_name(*spec, group.source);
+      table_stats = &stats.tables[table];
+      formatted.assign(spec->columns.size(), Formatted{});
+      current = spec;
+    }
+    sqlite3_stmt* stmt = upsert;
     StatementGuard guard(stmt);
     int rc = SQLITE_OK;
     int index = 1;
@@ -454,9 +538,21 @@ Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats)
       } else if (const auto* b = std::get_if<bool>(&value.data)) {
         rc = sqlite3_bind_int(stmt, index, *b ? 1 : 0);
       } else if (const auto* t = std::get_if<core::TimePoint>(&value.data)) {
-        rc = bind_text(stmt, index, format_timestamp(*t), true);
+        Formatted& f = formatted[i];
+        if (f.time != *t) {
+          f.text = format_timestamp(*t);
+          f.time = *t;
+          f.day.reset();
+        }
+        rc = bind_text(stmt, index, f.text, false);
       } else if (const auto* day = std::get_if<std::chrono::sys_days>(&value.data)) {
-        rc = bind_text(stmt, index, format_date(*day), true);
+        Formatted& f = formatted[i];
+        if (f.day != *day) {
+          f.text = format_date(*day);
+          f.day = *day;
+          f.time.reset();
+        }
+        rc = bind_text(stmt, index, f.text, false);
       }
     }
     if (rc == SQLITE_OK) rc = bind_text(stmt, index++, source, false);
@@ -468,13 +564,47 @@ Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats)
       return sqlite_error(fmt::format("cannot store {} record {} of message {}", spec->code, r, group.message_id));
     }
     // An upsert that updates leaves last_insert_rowid alone; an insert sets it.
-    TableStats& t = stats.tables[table_name(*spec, group.source)];
-    if (sqlite3_changes(m_db) == 0)
+    TableStats& t = *table_stats;
+    if (sqlite3_changes(m_db) == 0) {
       ++t.ignored;
-    else if (sqlite3_last_insert_rowid(m_db) != 0)
+      continue;
+    }
+    if (sqlite3_last_insert_rowid(m_db) != 0)
       ++t.inserted;
     else
       ++t.updated;
+    if (m_options.outbox == Outbox::on) {
+      auto row = outbox_row(*spec, record, source, group.message_id, received);
+      if (!row) return std::move(row).error();
+      if (auto ok = append_outbox(table, *row); !ok) return ok;
+    }
+  }
+  return {};
+}
+
+Status SqliteWarehouse::append_outbox(std::string_view table, const std::string& row) {
+  auto stmt_result = cached("outbox", "INSERT INTO outbox (tbl, row) VALUES (?1, ?2)");
+  if (!stmt_result) return std::move(stmt_result).error();
+  sqlite3_stmt* stmt = *stmt_result;
+  StatementGuard guard(stmt);
+  int rc = bind_text(stmt, 1, table, false);
+  if (rc == SQLITE_OK) rc = bind_text(stmt, 2, row, false);
+  if (rc != SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE) {
+    return sqlite_error(fmt::format("cannot journal a {} row in the outbox", table));
+  }
+  return {};
+}
+
+Status SqliteWarehouse::transaction(const std::function<Status()>& body) {
+  if (m_mode == OpenMode::read_only) return make_error(ErrorKind::internal, "transaction on a read-only warehouse");
+  if (auto ok = exec("BEGIN IMMEDIATE"); !ok) return ok;
+  if (auto ok = body(); !ok) {
+    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return ok;
+  }
+  if (auto ok = exec("COMMIT"); !ok) {
+    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return ok;
   }
   return {};
 }
@@ -497,11 +627,19 @@ Status SqliteWarehouse::store_raw(const RawMessage& raw, BatchStats& stats) {
   if (rc != SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE) {
     return sqlite_error(fmt::format("cannot store raw {} message {}", raw.dataset, id));
   }
-  if (sqlite3_changes(m_db) == 0)
+  if (sqlite3_changes(m_db) == 0) {
     ++stats.raw_ignored;
-  else
-    ++stats.raw_inserted;
-  return {};
+    return {};
+  }
+  ++stats.raw_inserted;
+  if (m_options.outbox == Outbox::off) return {};
+  json::Writer w;
+  w.begin_object().key("dataset").string(raw.dataset).key("message_id").string(id);
+  w.key("source").string(source_name(raw.source)).key("received_at").string(received);
+  w.key("record_count").int64(static_cast<std::int64_t>(raw.record_count)).key("body").string(raw.body).end_object();
+  auto row = w.finish();
+  if (!row) return std::move(row).error();
+  return append_outbox("raw_messages", *row);
 }
 
 Status SqliteWarehouse::store_quarantined(const QuarantinedBody& body, BatchStats& stats) {
@@ -523,11 +661,19 @@ Status SqliteWarehouse::store_quarantined(const QuarantinedBody& body, BatchStat
   if (rc != SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE) {
     return sqlite_error(fmt::format("cannot quarantine a body from {}", body.source_ref));
   }
-  if (sqlite3_changes(m_db) == 0)
+  if (sqlite3_changes(m_db) == 0) {
     ++stats.quarantine_ignored;
-  else
-    ++stats.quarantined;
-  return {};
+    return {};
+  }
+  ++stats.quarantined;
+  if (m_options.outbox == Outbox::off) return {};
+  json::Writer w;
+  w.begin_object().key("source_ref").string(body.source_ref).key("body_sha256").string(hash);
+  w.key("body").string(base64(body.body)).key("error").string(body.error).key("quarantined_at").string(at);
+  w.end_object();
+  auto row = w.finish();
+  if (!row) return std::move(row).error();
+  return append_outbox("quarantine", *row);
 }
 
 std::optional<std::string> SqliteWarehouse::table_ref(const DatasetSpec& spec, Source source) {

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -39,9 +40,22 @@ namespace gbpm::warehouse {
 // The schema version this build writes (PRAGMA user_version).
 inline constexpr int kSqliteSchemaVersion = 1;
 
+// Whether store() also journals what it changed, for a backend that ships
+// the rows on (BigQuery staging). on: a table
+//   outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT, row TEXT)
+// gets, in the same transaction, one JSON object per inserted or updated
+// dataset row, new raw message and new quarantined body, keyed by the table
+// it belongs to. seq is never reused, even after rows are deleted, so a
+// (table, seq range) names one set of rows for good. Row JSON: column name
+// → value; absent = NULL; timestamps "2026-05-06T02:55:00.000Z", dates
+// "YYYY-MM-DD", booleans true/false, json columns as text, the quarantine
+// body base64 (it may be any bytes).
+enum class Outbox { off, on };
+
 struct SqliteOptions {
   std::chrono::milliseconds busy_timeout{10'000};
   QueryLimits limits;
+  Outbox outbox = Outbox::off;
 };
 
 class SqliteWarehouse final : public Warehouse, public SqlRunner {
@@ -78,6 +92,11 @@ class SqliteWarehouse final : public Warehouse, public SqlRunner {
   std::optional<std::string> table_ref(const elexon::DatasetSpec& spec, Source source) override;
   Result<std::vector<SqlRow>> query(std::string_view sql, const std::vector<SqlParam>& params) override;
 
+  // Runs `body` inside one IMMEDIATE transaction (for callers that keep
+  // their own bookkeeping tables in this file, using query() for the
+  // statements): committed durably when body succeeds, rolled back otherwise.
+  Status transaction(const std::function<Status()>& body);
+
   // The schema version found in the file (after migrations when read_write).
   [[nodiscard]] int schema_version() const { return m_schema_version; }
   [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
@@ -93,6 +112,7 @@ class SqliteWarehouse final : public Warehouse, public SqlRunner {
   Status store_group(const RecordGroup& group, BatchStats& stats);
   Status store_raw(const RawMessage& raw, BatchStats& stats);
   Status store_quarantined(const QuarantinedBody& body, BatchStats& stats);
+  Status append_outbox(std::string_view table, const std::string& row);
   [[nodiscard]] Error sqlite_error(std::string_view what) const;
 
   std::filesystem::path m_path;

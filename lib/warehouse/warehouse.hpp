@@ -1,8 +1,8 @@
 #pragma once
 // The warehouse: where every record lands and every dashboard number comes
 // from (DESIGN §3, §5). One interface, two backends: SQLite (the embedded
-// default, sqlite_warehouse.hpp) and BigQuery (later; it ships from the local
-// SQLite store). Writers hand over a Batch — the records of many messages,
+// default, sqlite_warehouse.hpp) and BigQuery (bigquery_warehouse.hpp; it
+// stages in a local SQLite store and ships from there). Writers hand over a Batch — the records of many messages,
 // plus unknown-dataset bodies and quarantined bodies — and are told "stored"
 // only after the whole batch is durably committed; readers use the
 // MarketQueries (market_queries.hpp).
@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +29,13 @@
 #include "core/result.hpp"
 #include "elexon/record.hpp"
 #include "warehouse/uri.hpp"
+
+namespace gbpm::config {
+class Config;
+}
+namespace gbpm::log {
+class Logger;
+}
 
 namespace gbpm::warehouse {
 
@@ -107,14 +115,33 @@ class Warehouse {
   // values that do not match it).
   virtual Result<BatchStats> store(const Batch& batch) = 0;
 
+  // Pushes everything store() accepted on to its final destination, for a
+  // graceful shutdown. Backends that store directly (SQLite) have nothing to
+  // do. BigQuery: ships the staged rows now; on failure they stay staged
+  // (durable) and the error says why (temporary: try again later).
+  virtual Status flush() { return {}; }
+
   // The read side. Valid as long as the warehouse.
   virtual MarketQueries& market() = 0;
 };
 
+// What a backend may need beyond its URI. Everything referenced must outlive
+// the warehouse. The clock is not const: the BigQuery client sleeps on it
+// (retry backoff, job polling).
+struct OpenContext {
+  const config::Config& config;  // GBPM_BIGQUERY_* keys, Google credentials
+  core::Clock& clock;
+  log::Logger& logger;
+  std::filesystem::path home;  // GBPM_HOME: BigQuery's staging store lives under <home>/bigquery/
+};
+
 // Opens the warehouse a URI names. sqlite: opens (read_write: creates and
-// migrates) the file; bigquery: is ErrorKind::config "not available in this
-// build" until that backend exists.
+// migrates) the file. bigquery: needs the context (the 2-argument form is
+// ErrorKind::config for it): read_write opens the staging store
+// <home>/bigquery/<project>.<dataset>.db and Google credentials; read_only
+// needs only the credentials (see bigquery_warehouse.hpp).
 Result<std::unique_ptr<Warehouse>> open_warehouse(const WarehouseUri& uri, OpenMode mode);
+Result<std::unique_ptr<Warehouse>> open_warehouse(const WarehouseUri& uri, OpenMode mode, const OpenContext& context);
 
 // The table for `spec` records from `source`: "bmrs_fuelinst_iris" / "bmrs_fuelinst".
 std::string table_name(const elexon::DatasetSpec& spec, Source source);

@@ -116,5 +116,20 @@ PY
   kill "$listener" 2>/dev/null || true
 fi
 
+# Progress: on a terminal one rewritten line with the rate; otherwise plain
+# log lines only (no carriage returns or escape codes in a log file).
+populate "$drop" p
+check "non-TTY drain exits 0" 0 "$(code "$ingest" --source "dir:$drop" --once --warehouse "sqlite:$db")"
+check "non-TTY: no progress line drawing" 0 "$(grep -c $'\r\|\033\[K' "$work/err" || true)"
+contains "non-TTY: plain log line with the counts" "$(cat "$work/err")" "ingest finished"
+if command -v script >/dev/null; then
+  populate "$drop" t
+  script -qec "$(printf '%q ' "$ingest" --source "dir:$drop" --once --warehouse "sqlite:$db")" /dev/null \
+    >"$work/tty.out" 2>&1 </dev/null || true
+  contains "TTY: progress line redrawn in place" "$(cat -v "$work/tty.out")" "^M^[[K"
+  contains "TTY: progress line shows the rate" "$(cat "$work/tty.out")" "msg/s)"
+  check "TTY: drained" 0 "$(files_left "$drop")"
+fi
+
 echo "iris-ingest dir: $pass passed, $failures failed"
 [[ $failures -eq 0 ]]

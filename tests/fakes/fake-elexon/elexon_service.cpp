@@ -165,6 +165,48 @@ std::string freq_rows(core::TimePoint from, core::TimePoint to) {
   return join_array(rows);
 }
 
+// Every settlement-period start in [from, to], in order.
+std::vector<core::TimePoint> period_starts(core::TimePoint from, core::TimePoint to) {
+  std::vector<core::TimePoint> out;
+  for (const core::TimePoint t : instants(from, to, market::kPeriodLength)) out.push_back(t);
+  return out;
+}
+
+// MID: two providers per settlement period whose start lies in [from, to].
+std::string mid_rows(core::TimePoint from, core::TimePoint to) {
+  std::vector<std::string> rows;
+  for (const core::TimePoint start : period_starts(from, to)) {
+    const market::SettlementPeriod sp = market::period_at(start);
+    const long long slot = std::chrono::floor<minutes>(start.time_since_epoch()).count() / 30;
+    const double price = 40.0 + static_cast<double>((slot * 37) % 900) / 10.0;
+    const double volume = 500.0 + static_cast<double>((slot * 53) % 2000);
+    for (const std::string_view provider : {"APXMIDP", "N2EXMIDP"}) {
+      const bool apx = provider == "APXMIDP";
+      rows.push_back(fmt::format(
+          R"({{"dataset":"MID","startTime":"{}","dataProvider":"{}","settlementDate":"{}","settlementPeriod":{},"price":{:.2f},"volume":{:.2f}}})",
+          core::format_utc(start), provider, market::format_date(sp.date), sp.period, apx ? price : 0.0,
+          apx ? volume : 0.0));
+    }
+  }
+  return join_array(rows);
+}
+
+// INDO/ITSDO: one row per settlement period, published at the period's end,
+// for every publish time in [from, to].
+std::string demand_rows(std::string_view dataset, core::TimePoint from, core::TimePoint to) {
+  std::vector<std::string> rows;
+  for (const core::TimePoint publish : period_starts(from, to)) {
+    const core::TimePoint start = publish - market::kPeriodLength;
+    const market::SettlementPeriod sp = market::period_at(start);
+    const long long slot = std::chrono::floor<minutes>(start.time_since_epoch()).count() / 30;
+    const int demand = 20000 + static_cast<int>((slot * 7919) % 15000) + (dataset == "ITSDO" ? 2500 : 0);
+    rows.push_back(fmt::format(
+        R"({{"dataset":"{}","publishTime":"{}","startTime":"{}","settlementDate":"{}","settlementPeriod":{},"demand":{}}})",
+        dataset, core::format_utc(publish), core::format_utc(start), market::format_date(sp.date), sp.period, demand));
+  }
+  return join_array(rows);
+}
+
 std::string pn_rows(std::string_view dataset, std::chrono::year_month_day date, int period) {
   std::vector<std::string> rows;
   auto start = market::period_start_utc(date, period);
@@ -347,6 +389,10 @@ struct ElexonService::Impl {
         rows = fuel_rows(code, *from, *to, minutes(30));
       } else if (code == "FREQ") {
         rows = freq_rows(*from, *to);
+      } else if (code == "MID") {
+        rows = mid_rows(*from, *to);
+      } else if (code == "INDO" || code == "ITSDO") {
+        rows = demand_rows(code, *from, *to);
       }
     }
     if (rows.empty()) {
@@ -395,6 +441,10 @@ ElexonService::~ElexonService() = default;
 void ElexonService::install(httplib::Server& server) {
   Impl& impl = *m_impl;
   const std::string p = impl.options.prefix;
+  // Elexon's front end keeps connections alive; cpp-httplib closes one after
+  // 5 requests by default, which would make every fifth request of a client
+  // pay a TLS handshake the real service does not charge.
+  server.set_keep_alive_max_count(10000);
   server.Get(p + R"(/datasets/([A-Za-z0-9_]+)/stream)", [&impl](const httplib::Request& req, httplib::Response& res) {
     impl.serve(req, res,
                [&impl](const httplib::Request& q, httplib::Response& r) { impl.dataset(q, r, q.matches[1], true); });
@@ -418,6 +468,41 @@ void ElexonService::install(httplib::Server& server) {
                  [&impl, &file](const httplib::Request&, httplib::Response& r) { impl.serve_fixture(r, file); });
     });
   }
+  // Admin: the requests the service answered (fault-injected ones never
+  // reach it), so black-box tests can count what a client fetched.
+  server.Get("/_fake/requests", [&impl](const httplib::Request&, httplib::Response& res) {
+    std::vector<RecordedRequest> copy;
+    {
+      std::lock_guard lock(impl.mutex);
+      copy = impl.recorded;
+    }
+    json::Writer w;
+    w.begin_object();
+    w.key("count").int64(static_cast<std::int64_t>(copy.size()));
+    w.key("requests");
+    w.begin_array();
+    for (const RecordedRequest& r : copy) {
+      w.begin_object();
+      w.key("method").string(r.method);
+      w.key("path").string(r.path);
+      w.key("query").string(r.query);
+      w.key("status").int64(r.status);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    auto body = w.finish();
+    res.status = body ? 200 : 500;
+    res.set_content(body ? *body : std::string("{}"), kJson);
+  });
+  server.Delete("/_fake/requests", [&impl](const httplib::Request&, httplib::Response& res) {
+    {
+      std::lock_guard lock(impl.mutex);
+      impl.recorded.clear();
+      impl.max_in_flight = impl.in_flight;
+    }
+    res.status = 204;
+  });
   server.Get(p + R"(/.*)", [&impl](const httplib::Request& req, httplib::Response& res) {
     impl.serve(req, res, [](const httplib::Request&, httplib::Response& r) { send_not_found(r); });
   });

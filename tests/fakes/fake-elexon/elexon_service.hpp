@@ -15,9 +15,11 @@
 //                              {"metadata":{"datasets":["DISEBSP"]},"data":[...]}
 //   GET /reference/fueltypes/all, /generation/outturn/interconnectors,
 //       /remit/list/by-publish  the fixture files
-// Rows: FUELINST (every 5 min, 20 fuel types), FUELHH (every 30 min) and
-// FREQ (every 15 s) are generated for any window, inclusive at both ends
-// like Elexon; PN and QPN base rows are generated per settlement period;
+// Rows: FUELINST (every 5 min, 20 fuel types), FUELHH (every 30 min), FREQ
+// (every 15 s), MID (APXMIDP + N2EXMIDP per settlement period, by startTime)
+// and INDO/ITSDO (one row per period, published at its end) are generated
+// for any window, inclusive at both ends like Elexon, with 46/48/50 periods
+// per settlement day; PN and QPN base rows are generated per settlement period;
 // system prices are generated per period, except 2026-08-01 SP5, which is
 // the byte-exact fixture. Other datasets answer with their fixture file
 // (api/datasets_<X>.json, api/datasets_<X>_stream.json), unfiltered.
@@ -25,8 +27,12 @@
 // endpoint (Elexon returns the latest publish without them); a stream given
 // only its "from" parameter covers that instant alone.
 //
-// Failures (429/503, delays, dropped connections) come from the host's fault
-// injection (server_host.hpp). Requests that reach the service are recorded.
+// Failures (429/503, 400 problem bodies, delays, dropped connections) come
+// from the host's fault injection (server_host.hpp). Requests that reach the
+// service are recorded; black-box tests read them with
+//   GET    /_fake/requests   {"count":N,"requests":[{"method","path","query","status"}]}
+//   DELETE /_fake/requests   forget them
+// Latency: --delay-ms (or set_response_delay) delays every data response.
 
 #include <chrono>
 #include <cstddef>

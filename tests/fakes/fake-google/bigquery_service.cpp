@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -774,6 +775,20 @@ struct BigQueryService::Impl {
       }
       return std::nullopt;
     };
+    // MAX(t) over a subquery's "publish_time AS t": BigQuery knows t is a
+    // TIMESTAMP; follow such aliases (a few levels) back to a table column.
+    const auto find_aliased_column = [&](std::string alias) -> std::optional<Field> {
+      for (int depth = 0; depth < 4; ++depth) {
+        std::smatch m;
+        // The translation quotes aliases: publish_time AS "t".
+        const std::regex as("\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\s+AS\\s+(?:\"" + alias + "\"|" + alias + "\\b)",
+                            std::regex::icase);
+        if (!std::regex_search(q->sql, m, as)) return std::nullopt;
+        alias = m[1].str();
+        if (auto f = find_column(alias)) return f;
+      }
+      return std::nullopt;
+    };
     for (int c = 0; c < ncol; ++c) {
       const std::string name = sqlite3_column_name(s, c) != nullptr ? sqlite3_column_name(s, c) : "";
       std::optional<Field> f;
@@ -789,6 +804,7 @@ struct BigQueryService::Impl {
         const ColumnHint& h = q->hints[static_cast<std::size_t>(c)];
         if (h.type) f = Field{.type = *h.type};
         if (!f && !h.column.empty()) f = find_column(h.column);
+        if (!f && !h.column.empty()) f = find_aliased_column(h.column);
       }
       if (f) {
         f->name = name;

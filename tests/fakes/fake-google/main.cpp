@@ -1,15 +1,17 @@
-// fake-google: Google's OAuth2 token endpoint and Sheets API (plus the
-// services the lead wires in) as a standalone HTTPS server, for scripts and
-// black-box tests. The first stdout line is the URL.
+// fake-google: Google's OAuth2 token endpoint, Sheets API and BigQuery as a
+// standalone HTTPS server, for scripts, `bq` and black-box tests. The first
+// stdout line is the URL.
 //
 //   fake-google --key-file sa.json --token-lifetime 600 --ca-out /tmp/ca.pem
-//   # token endpoint: <url>/token; Sheets: GBPM_SHEETS_URL=<url>
+//   # token endpoint: <url>/token; Sheets: GBPM_SHEETS_URL=<url>; BigQuery: GBPM_BIGQUERY_URL=<url>
 
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <memory>
 
 #include "fakes/common/server_host.hpp"
+#include "fakes/fake-google/bigquery_service.hpp"
 #include "fakes/fake-google/fake_google.hpp"
 
 int main(int argc, char** argv) {
@@ -18,10 +20,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> key_files;
   long long lifetime_s = 3600;
   std::unique_ptr<google::FakeGoogle> fake;
+  std::unique_ptr<google::BigQueryService> bigquery;
 
   FakeMainSpec spec;
   spec.name = "fake-google";
-  spec.description = "A fake Google OAuth2 token endpoint and Sheets API v4 for tests.";
+  spec.description = "A fake Google OAuth2 token endpoint, Sheets API v4 and BigQuery REST v2 for tests.";
   spec.add_options = [&](CLI::App& app) {
     app.add_option("--key-file", key_files, "Service-account key file whose assertions are accepted (repeatable)");
     app.add_option("--refresh-grant", options.refresh_grants,
@@ -39,7 +42,15 @@ int main(int argc, char** argv) {
     options.token_lifetime = std::chrono::seconds(lifetime_s);
     options.state_dir = serve.state_dir;
     fake = std::make_unique<google::FakeGoogle>(options);
-    // Hook: further services (BigQuery) are added here with fake->add_service(...).
+    // BigQuery: datasets, tables and rows in <state>/bigquery.db when --state is given.
+    google::BigQueryServiceOptions bq;
+    bq.page_size = options.bigquery_page_size;
+    if (!serve.state_dir.empty()) {
+      std::filesystem::create_directories(serve.state_dir);
+      bq.database = serve.state_dir / "bigquery.db";
+    }
+    bigquery = std::make_unique<google::BigQueryService>(bq, fake->tokens());
+    fake->add_service([&](httplib::Server& server, google::TokenService&) { bigquery->install(server); });
     return fake->installer();
   };
   return run_fake_main(argc, argv, spec);

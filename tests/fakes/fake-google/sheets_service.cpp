@@ -12,6 +12,8 @@
 #include "google/a1.hpp"
 #include "json/json.hpp"
 #include "json/writer.hpp"
+#include "sheet/grid.hpp"
+#include "sheet/sheet.hpp"
 
 namespace gbpm::fakes::google {
 namespace {
@@ -77,6 +79,8 @@ struct Book {
   std::string title;
   std::vector<Sheet> sheets;  // in index order
   int writes = 0;
+  int metadata_reads = 0;  // spreadsheets.get calls answered
+  int value_reads = 0;     // values.get / values.batchGet calls answered
 };
 
 Sheet* find_sheet(Book& book, int id) {
@@ -91,6 +95,43 @@ Sheet* find_sheet(Book& book, std::string_view title) {
     if (s.title == title) return &s;
   }
   return nullptr;
+}
+
+// What a person sees in `range` ("Dashboard!A1:H17"), rendered exactly as
+// gbpm's --dry-run renders a block (sheet::render_text): typed values with
+// their number formats, so a test can compare the two texts byte for byte.
+Result<std::string> render_range(Book& book, const std::string& range) {
+  auto r = sheet::parse_a1(range);
+  if (!r) return r.error();
+  const Sheet* s = find_sheet(book, std::string_view(r->tab));
+  if (s == nullptr) return make_error(ErrorKind::data, "no tab " + r->tab);
+  sheet::Block block{*r, {}, false};
+  for (int i = 0; i < r->rows; ++i) {
+    auto& row = block.cells.emplace_back();
+    for (int j = 0; j < r->cols; ++j) {
+      sheet::Cell out;
+      const auto c = s->cells.find({r->row + i, r->col + j});
+      if (c != s->cells.end()) {
+        const FakeCell& cell = c->second;
+        if (const auto nf = cell.format.find("numberFormat"); nf != cell.format.end()) {
+          if (auto doc = json::parse(nf->second); doc) {
+            out.format.number_format = std::string(doc->root().field("pattern").as_string().value_or(""));
+          }
+        }
+        switch (cell.kind) {
+          case FakeCell::Kind::number: out.value = cell.number; break;
+          case FakeCell::Kind::boolean: out.value = cell.boolean; break;
+          case FakeCell::Kind::string:
+          case FakeCell::Kind::formula: out.value = cell.text; break;
+          case FakeCell::Kind::empty: break;
+        }
+      }
+      row.push_back(std::move(out));
+    }
+  }
+  sheet::Update update;
+  update.blocks.push_back(std::move(block));
+  return sheet::render_text(update);
 }
 
 // Resolved rectangle [r0, r1) × [c0, c1) on one sheet.
@@ -839,6 +880,7 @@ struct SheetsService::Impl {
   void handle_get(const httplib::Request& req, httplib::Response& res) {
     api(req, res, [&] {
       Book& book = book_locked(req.matches[1]);
+      ++book.metadata_reads;
       json::Writer w;
       write_spreadsheet(w, book);
       const std::string fields = req.get_param_value("fields");
@@ -900,6 +942,7 @@ struct SheetsService::Impl {
   void handle_values_get(const httplib::Request& req, httplib::Response& res) {
     api(req, res, [&] {
       Book& book = book_locked(req.matches[1]);
+      ++book.value_reads;
       const Box b = resolve_a1(book, req.matches[2], true);
       json::Writer w;
       write_value_range(w, b, parse_render(req), parse_major(req.get_param_value("majorDimension")));
@@ -910,6 +953,7 @@ struct SheetsService::Impl {
   void handle_batch_get(const httplib::Request& req, httplib::Response& res) {
     api(req, res, [&] {
       Book& book = book_locked(req.matches[1]);
+      ++book.value_reads;
       const Render mode = parse_render(req);
       const bool major = parse_major(req.get_param_value("majorDimension"));
       json::Writer w;
@@ -1111,6 +1155,53 @@ void SheetsService::install(httplib::Server& server) {
              [impl](Req req, Res res) { impl->handle_values_get(req, res); });
   server.Put(fmt::format("/v4/spreadsheets/{}/values/(.+)", kId),
              [impl](Req req, Res res) { impl->handle_values_update(req, res); });
+  // Admin (no token): create a spreadsheet, read request counters.
+  server.Post("/_fake/sheets", [impl](Req req, Res res) {
+    auto doc = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+    if (!doc || !doc->root().is_object()) return write_error(res, 400, "INVALID_ARGUMENT", "expected a JSON object");
+    const json::View root = doc->root();
+    std::vector<Sheet> sheets;
+    int next_id = 0;
+    for (const json::View t : root.field("sheets").elements()) {
+      auto title = t.as_string();
+      if (!title) return write_error(res, 400, "INVALID_ARGUMENT", "sheets: expected an array of titles");
+      sheets.push_back(Sheet{next_id++, std::string(*title), 1000, 26, 0, {}});
+    }
+    if (sheets.empty()) sheets.push_back(Sheet{0, "Sheet1", 1000, 26, 0, {}});
+    std::lock_guard lock(impl->mutex);
+    const std::string id =
+        impl->create_locked(std::string(root.field("title").as_string().value_or("Untitled spreadsheet")), sheets);
+    json::Writer w;
+    w.begin_object().key("spreadsheetId").string(id).end_object();
+    res.set_content(w.finish().value_or("{}"), "application/json");
+  });
+  server.Get("/_fake/sheets/([^/]+)/stats", [impl](Req req, Res res) {
+    std::lock_guard lock(impl->mutex);
+    const auto it = impl->books.find(req.matches[1]);
+    if (it == impl->books.end()) return write_error(res, 404, "NOT_FOUND", "Requested entity was not found.");
+    json::Writer w;
+    w.begin_object()
+        .key("spreadsheetId")
+        .string(it->second.id)
+        .key("writeRequests")
+        .int64(it->second.writes)
+        .key("metadataReads")
+        .int64(it->second.metadata_reads)
+        .key("valueReads")
+        .int64(it->second.value_reads)
+        .key("quotaRejections")
+        .int64(impl->rejections)
+        .end_object();
+    res.set_content(w.finish().value_or("{}"), "application/json");
+  });
+  server.Get("/_fake/sheets/([^/]+)/render", [impl](Req req, Res res) {
+    std::lock_guard lock(impl->mutex);
+    const auto it = impl->books.find(req.matches[1]);
+    if (it == impl->books.end()) return write_error(res, 404, "NOT_FOUND", "Requested entity was not found.");
+    auto text = render_range(it->second, req.get_param_value("range"));
+    if (!text) return write_error(res, 400, "INVALID_ARGUMENT", text.error().message);
+    res.set_content(*text, "text/plain; charset=UTF-8");
+  });
   server.Get("/_fake/sheets/([^/]+)", [impl](Req req, Res res) {
     std::lock_guard lock(impl->mutex);
     auto text = impl->dump_locked(req.matches[1]);
@@ -1175,6 +1266,12 @@ int SheetsService::write_requests(const std::string& spreadsheet_id) const {
   std::lock_guard lock(m_impl->mutex);
   const auto it = m_impl->books.find(spreadsheet_id);
   return it == m_impl->books.end() ? 0 : it->second.writes;
+}
+
+int SheetsService::metadata_reads(const std::string& spreadsheet_id) const {
+  std::lock_guard lock(m_impl->mutex);
+  const auto it = m_impl->books.find(spreadsheet_id);
+  return it == m_impl->books.end() ? 0 : it->second.metadata_reads;
 }
 
 int SheetsService::quota_rejections() const {

@@ -14,6 +14,13 @@
 //   GET  /v4/spreadsheets/{id}/values:batchGet?ranges=..
 //   POST /v4/spreadsheets/{id}/values:batchUpdate | values:batchClear
 //   GET  /_fake/sheets/{id}                       admin: JSON dump of every cell
+//   GET  /_fake/sheets/{id}/stats                 admin: {"writeRequests", "metadataReads"
+//        (spreadsheets.get), "valueReads", "quotaRejections"} — for black-box
+//        checks of "one write, at most one metadata read per run"
+//   GET  /_fake/sheets/{id}/render?range=Tab!A1:H17  admin: the range as text,
+//        exactly as gbpm's --dry-run prints a block (values with number formats)
+//   POST /_fake/sheets                            admin: {"title", "sheets":["Dashboard",..]}
+//        creates a spreadsheet without a token → {"spreadsheetId"}
 // Every API call needs a bearer token from the TokenService. Write requests
 // count against a per-minute quota (429 RESOURCE_EXHAUSTED when exceeded).
 // Formulas are stored, not evaluated: reads return their text.
@@ -84,6 +91,8 @@ class SheetsService {
   [[nodiscard]] std::vector<std::string> sheet_titles(const std::string& spreadsheet_id) const;
   // Write requests accepted for this spreadsheet (batchUpdate, values writes).
   [[nodiscard]] int write_requests(const std::string& spreadsheet_id) const;
+  // spreadsheets.get requests answered for this spreadsheet.
+  [[nodiscard]] int metadata_reads(const std::string& spreadsheet_id) const;
   // Write requests refused with 429, across all spreadsheets.
   [[nodiscard]] int quota_rejections() const;
   // The admin dump (same JSON as GET /_fake/sheets/{id}); nullopt when unknown.

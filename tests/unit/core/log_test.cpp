@@ -54,8 +54,9 @@ TEST_CASE("secret values never reach a log line", "[log][secrets]") {
 }
 
 TEST_CASE("is_secret_key matches secret names and spares ordinary ones", "[log][secrets]") {
-  for (const char* k : {"secret", "GBPM_AZURE_CLIENT_SECRET", "token", "refresh_token", "key", "sas-key", "api_key",
-                        "authorization", "x-goog-api-key", "credentials_file", "private_key"}) {
+  for (const char* k :
+       {"secret", "GBPM_AZURE_CLIENT_SECRET", "token", "refresh_token", "key", "sas-key", "api_key", "authorization",
+        "x-goog-api-key", "credentials_file", "private_key", "GBPM_FAILOVER_WEBHOOK_URL"}) {
     INFO(k);
     CHECK(log::is_secret_key(k));
   }

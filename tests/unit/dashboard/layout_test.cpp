@@ -153,3 +153,31 @@ TEST_CASE("freshness thresholds: <10 min green, 10-60 amber, >60 red", "[dashboa
   CHECK(freshness_text("FREQ", minutes(180)) == "🔴 FREQ 3 h");
   CHECK(freshness_text("FREQ", std::nullopt) == "🔴 FREQ no data");
 }
+
+TEST_CASE("layout: 2025-03-30, the day the clocks go forward (46 periods)", "[dashboard][layout]") {
+  TempDir dir;
+  auto w = gbpm::warehouse::test::open_rw(dir / "gbpm.db");
+  // Local midnight is 00:00Z (GMT); at 01:00Z the clocks jump to 02:00 BST, so 01:05Z is 02:05 BST in SP3.
+  store_mix(*w, "2025-03-30T00:50:00Z", "2025-03-30", 2, {{"CCGT", 1}, {"WIND", 1}});
+  store_mix(*w, "2025-03-30T01:05:00Z", "2025-03-30", 3, kMix);
+  store_price(*w, "2025-03-30T00:30:00Z", "2025-03-30", 2, 61.0);
+  store_price(*w, "2025-03-30T01:00:00Z", "2025-03-30", 3, 62.5);
+  {
+    const auto u = layout(*w, "2025-03-30T01:10:00Z");
+    CHECK(text(u, "A2") == "⏰ Last updated: 2025-03-30 02:10 BST");
+    CHECK(text(u, "B2") == "Generation data: 2025-03-30 02:05 BST");
+    CHECK(text(u, "B3") == "✅ FUELINST 0 min");
+    CHECK(text(u, "G5") == "Market price (£/MWh, SP3)");
+    CHECK(number(u, "H5") == Approx(62.5));
+    CHECK(number(u, "B5") == Approx(25.0));
+  }
+  {
+    // A minute before the change: still GMT, SP2, the earlier instant (published 00:55Z).
+    const auto u = layout(*w, "2025-03-30T00:59:00Z");
+    CHECK(text(u, "A2") == "⏰ Last updated: 2025-03-30 00:59 GMT");
+    CHECK(text(u, "B2") == "Generation data: 2025-03-30 00:50 GMT");
+    CHECK(text(u, "G5") == "Market price (£/MWh, SP2)");
+    CHECK(number(u, "H5") == Approx(61.0));
+    CHECK(number(u, "B5") == Approx(0.002));
+  }
+}

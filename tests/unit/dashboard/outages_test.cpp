@@ -110,3 +110,42 @@ TEST_CASE("outages from the warehouse: threshold, order, literal cause, UK time 
   CHECK(number(u, "E34") == Approx(750));
   CHECK(text(u, "C34") == "2 outages");
 }
+
+TEST_CASE("outages on 2025-03-30: active at the instant, start times in GMT then BST", "[dashboard][outages]") {
+  TempDir dir;
+  auto w = gbpm::warehouse::test::open_rw(dir / "gbpm.db");
+  std::string ended = remit_row("D", "T_ENDED-1", "Fossil Gas", 800, 800, "2025-03-29T12:00:00Z", "Ended");
+  ended.replace(ended.find("\"eventEndTime\":null"), std::string("\"eventEndTime\":null").size(),
+                "\"eventEndTime\":\"2025-03-30T01:00:00Z\"");
+  store(
+      *w,
+      records("REMIT", "[" + remit_row("A", "T_BEFORE-1", "Fossil Gas", 500, 300, "2025-03-30T00:30:00Z", "Trip") +
+                           "," + remit_row("B", "T_AFTER-1", "Nuclear", 1200, 1200, "2025-03-30T01:00:00Z", "Refuel") +
+                           "," + remit_row("C", "T_LATER-1", "Nuclear", 1200, 1200, "2025-03-30T02:00:00Z", "Later") +
+                           "," + ended + "]"),
+      "remit");
+  auto active = w->market().active_outages(utc("2025-03-30T01:10:00Z"), kOutageThresholdMw);
+  REQUIRE(active.ok());
+  const auto u = build_outages(*active);
+  // The outage that ended at 01:00Z and the one starting at 02:00Z are not active at 01:10Z.
+  CHECK(text(u, "A31") == "⚛️ T_AFTER-1");
+  CHECK(text(u, "H31") == "2025-03-30 02:00 BST");
+  CHECK(text(u, "A32") == "🔥 T_BEFORE-1");
+  CHECK(text(u, "H32") == "2025-03-30 00:30 GMT");
+  CHECK(number(u, "F32") == Approx(60.0));
+  CHECK(text(u, "A33").empty());
+  CHECK(text(u, "A34") == "TOTAL UNAVAILABLE CAPACITY");
+  CHECK(text(u, "C34") == "2 outages");
+  CHECK(number(u, "E34") == Approx(1500));
+}
+
+TEST_CASE("outages on 2025-10-26 from an empty warehouse: the no-outages row", "[dashboard][outages]") {
+  TempDir dir;
+  auto w = gbpm::warehouse::test::open_rw(dir / "gbpm.db");
+  auto active = w->market().active_outages(utc("2025-10-26T01:30:00Z"), kOutageThresholdMw);
+  REQUIRE(active.ok());
+  const auto u = build_outages(*active);
+  CHECK(text(u, "A31") == "✅ No active outages of 100 MW or more");
+  CHECK(text(u, "A58").empty());
+  CHECK(text(u, "E58").empty());
+}

@@ -81,6 +81,11 @@ class FakeSource final : public MessageSource {
       m_requeue.clear();
     }
   }
+  void keep_alive(const std::vector<Message>& batch) override {
+    ++keep_alives;
+    last_keep_alive_size = batch.size();
+  }
+  [[nodiscard]] SourceCounters counters() const override { return reported; }
   [[nodiscard]] std::string describe() const override { return "fake:queue"; }
 
   [[nodiscard]] std::size_t queued() const { return m_queue.size(); }
@@ -91,6 +96,9 @@ class FakeSource final : public MessageSource {
   std::size_t in_flight = 0;
   int receives = 0;
   int fail_receives = 0;
+  int keep_alives = 0;
+  std::size_t last_keep_alive_size = 0;
+  SourceCounters reported;  // what counters() returns
 
  private:
   std::deque<Message> m_queue;
@@ -121,6 +129,22 @@ class FlakyWarehouse final : public warehouse::Warehouse {
 
  private:
   warehouse::SqliteWarehouse& m_inner;
+};
+
+// A clock that moves `step` forward every time it is read, so work that
+// reads the time (a decode loop) sees time pass.
+class TickingClock final : public core::Clock {
+ public:
+  TickingClock(core::TimePoint start, core::Duration step) : m_now(start), m_step(step) {}
+  [[nodiscard]] core::TimePoint now() const override {
+    m_now += m_step;
+    return m_now;
+  }
+  void sleep_for(core::Duration d) override { m_now += d; }
+
+ private:
+  mutable core::TimePoint m_now;
+  core::Duration m_step;
 };
 
 inline std::int64_t count_rows(warehouse::SqliteWarehouse& wh, const std::string& sql) {

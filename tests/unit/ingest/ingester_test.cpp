@@ -238,3 +238,39 @@ TEST_CASE("batches are bounded in bytes, and one large message goes alone", "[in
   REQUIRE(ingester2.run().ok());
   CHECK(ingester2.stats().messages == 1);
 }
+
+TEST_CASE("locks are kept alive while a long batch is decoded, and once more before the commit", "[ingest]") {
+  Harness h;
+  for (int i = 0; i < 10; ++i) {
+    h.source.push(make_message("FUELINST_" + std::to_string(i) + ".json", "FUELINST", iris_fixture("FUELINST.json")));
+  }
+  // Every read of the clock is 1 s later: decoding 10 messages spans > 10 s.
+  TickingClock clock(h.clock.now(), std::chrono::seconds{1});
+  IngestOptions o = h.once();
+  o.keep_alive_interval = std::chrono::seconds{3};
+  Ingester ingester(h.source, *h.wh, clock, h.log, o);
+  REQUIRE(ingester.run().ok());
+  CHECK(ingester.stats().messages == 10);
+  CHECK(h.source.keep_alives >= 3);  // at least twice during the decode, once before the commit
+  CHECK(h.source.last_keep_alive_size == 10);
+
+  // A quick batch (the clock standing still) is kept alive once, before its commit.
+  Harness quick;
+  quick.source.push(make_message("FREQ_1.json", "FREQ", iris_fixture("FREQ.json")));
+  Ingester ingester2(quick.source, *quick.wh, quick.clock, quick.log, quick.once());
+  REQUIRE(ingester2.run().ok());
+  CHECK(quick.source.keep_alives == 1);
+}
+
+TEST_CASE("the status file carries the source's lock renewals and losses", "[ingest]") {
+  Harness h;
+  h.source.reported = {.locks_renewed = 4, .locks_lost = 2};
+  h.source.push(make_message("FREQ_1.json", "FREQ", iris_fixture("FREQ.json")));
+  Ingester ingester(h.source, *h.wh, h.clock, h.log, h.once());
+  REQUIRE(ingester.run().ok());
+  CHECK(ingester.stats().locks.locks_lost == 2);
+  auto doc = json::parse(gbpm::testing::read_file(h.dir / "runs" / "iris-ingest.status.json"));
+  REQUIRE(doc.ok());
+  CHECK(doc->root().field("locks_renewed").as_int64().value_or(-1) == 4);
+  CHECK(doc->root().field("locks_lost").as_int64().value_or(-1) == 2);
+}

@@ -134,3 +134,71 @@ TEST_CASE("servicebus source: keep_alive renews locks close to expiry, not fresh
   CHECK(source.stats().lock_lost == 0);
   CHECK(bus.fake.service().messages(kQueue).empty());
 }
+
+namespace {
+
+// Commits like SQLite but, the first time, only after `delay` on the clock:
+// a commit of a large message slower than the broker lock.
+class SlowFirstCommit final : public warehouse::Warehouse {
+ public:
+  SlowFirstCommit(warehouse::SqliteWarehouse& inner, core::FakeClock& clock, core::Duration delay)
+      : m_inner(inner), m_clock(clock), m_delay(delay) {}
+  Result<warehouse::BatchStats> store(const warehouse::Batch& batch) override {
+    if (m_first) m_clock.advance(m_delay);
+    m_first = false;
+    return m_inner.store(batch);
+  }
+  warehouse::MarketQueries& market() override { return m_inner.market(); }
+
+ private:
+  warehouse::SqliteWarehouse& m_inner;
+  core::FakeClock& m_clock;
+  core::Duration m_delay;
+  bool m_first = true;
+};
+
+}  // namespace
+
+TEST_CASE("servicebus source: a commit outliving the lock counts a lost lock, and the redelivery is stored once",
+          "[ingest][servicebus]") {
+  Bus bus;
+  bus.enqueue("FUELINST_1.json", "FUELINST", iris_fixture("FUELINST.json"));
+  ServiceBusSource source(*bus.client, bus.clock, bus.log, "servicebus:fake/iris.test");
+  SlowFirstCommit slow(*bus.sqlite, bus.clock, seconds{70});  // the lock is 60 s
+  IngestOptions o = once();
+  o.status_path = bus.dir / "runs" / "iris-ingest.status.json";
+  Ingester ingester(source, slow, bus.clock, bus.log, o);
+  REQUIRE(ingester.run().ok());
+  CHECK(source.stats().lock_lost == 1);
+  CHECK(source.stats().completed == 1);  // the redelivered copy
+  CHECK(ingester.stats().locks.locks_lost == 1);
+  CHECK(ingester.stats().datasets.at("FUELINST").ignored == 19);  // the replay changed nothing
+  CHECK(count_rows(*bus.sqlite, "SELECT count(*) FROM bmrs_fuelinst_iris") == 19);
+  CHECK(bus.fake.service().messages(kQueue).empty());
+  CHECK(bus.fake.service().messages(std::string(kQueue) + "/$DeadLetterQueue").empty());
+  const auto status = gbpm::testing::read_file(bus.dir / "runs" / "iris-ingest.status.json");
+  CHECK(status.find("\"locks_lost\":1") != std::string::npos);
+}
+
+TEST_CASE("servicebus source: a batch stops growing max_wait after its first message", "[ingest][servicebus]") {
+  Bus bus;
+  for (int i = 0; i < 10; ++i) bus.enqueue("FREQ_" + std::to_string(i) + ".json", "FREQ", iris_fixture("FREQ.json"));
+  // The source's clock moves 400 ms at every read: a slow broker.
+  TickingClock ticking(bus.clock.now(), milliseconds{400});
+  ServiceBusSource source(*bus.client, ticking, bus.log, "servicebus:fake/iris.test");
+  ReceiveLimits limits;
+  limits.max_wait = milliseconds{1000};
+  auto first = source.receive(limits);
+  REQUIRE(first.ok());
+  CHECK(!first->empty());
+  CHECK(first->size() < 5);  // closed about 1 s after its first message
+  // With a generous bound the rest comes in one batch.
+  limits.max_wait = hours{1};
+  auto rest = source.receive(limits);
+  REQUIRE(rest.ok());
+  CHECK(first->size() + rest->size() == 10);
+  for (const auto* batch : {&*first, &*rest}) {
+    for (const auto& m : *batch) REQUIRE(source.acknowledge(m, Outcome::stored, "").ok());
+  }
+  CHECK(bus.fake.service().messages(kQueue).empty());
+}

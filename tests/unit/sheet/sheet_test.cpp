@@ -112,10 +112,11 @@ TEST_CASE("sheet URIs", "[sheet]") {
   CHECK(parse_sheet_uri("gsheets:1AbC")->kind == SinkKind::google);
   CHECK(parse_sheet_uri("dir:").error().kind == gbpm::ErrorKind::config);
   CHECK(parse_sheet_uri("xls:foo").error().kind == gbpm::ErrorKind::config);
-  // Until the Sheets client is wired in, a clear configuration error.
+  // gsheets: is built from the tool's configuration (google_sink_test.cpp);
+  // opening it without one is a bug in the caller, not a user error.
   auto g = open_sheet("gsheets:1AbC");
   REQUIRE_FALSE(g.ok());
-  CHECK(g.error().kind == gbpm::ErrorKind::config);
+  CHECK(g.error().kind == gbpm::ErrorKind::internal);
 }
 
 TEST_CASE("dir sink: read-modify-write of owned ranges only, and stale cells cleared", "[sheet][dir]") {
@@ -173,6 +174,21 @@ TEST_CASE("dir sink: index.html has SVG charts of the fuel mix and the daily ser
   CHECK(html.find("aria-label=\"SSP\"") != std::string::npos);
   CHECK(html.find("id=\"tab-Daily_Chart_Data\"") != std::string::npos);
   CHECK(read_tab(dir, "Daily_Chart_Data").size() == 51);
+}
+
+TEST_CASE("dir sink: index.html shows numbers rounded for reading while the CSV keeps them exact", "[sheet][dir]") {
+  TempDir dir;
+  auto sink = make_dir_sink(dir.path(), std::chrono::milliseconds(5000));
+  Update u;
+  u.blocks.push_back(block("Dashboard!A5:D5", {{Cell::text("Renewables (%)"), Cell::number(50.943396226415096),
+                                                Cell::number(12000), Cell::number(-0.001)}}));
+  REQUIRE(sink->write(u).ok());
+  const std::string html = read_file(dir / "index.html");
+  CHECK(html.find("<td class=\"n\">50.94</td>") != std::string::npos);
+  CHECK(html.find("<td class=\"n\">12000</td>") != std::string::npos);
+  CHECK(html.find("<td class=\"n\">0</td>") != std::string::npos);  // never "-0"
+  CHECK(html.find("50.943396") == std::string::npos);
+  CHECK(read_file(dir / "Dashboard.csv").find("50.943396226415096") != std::string::npos);
 }
 
 TEST_CASE("dir sink: concurrent writers of different ranges never lose an update", "[sheet][dir]") {

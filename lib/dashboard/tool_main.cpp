@@ -1,0 +1,30 @@
+#include "dashboard/dashboard.hpp"
+
+namespace gbpm::dashboard {
+
+namespace {
+
+constexpr std::string_view kExitCodes =
+    "Exit codes: 0 written (an empty warehouse is valid: values stay blank and \"no data\" cells say so),\n"
+    "  73 cannot write the sheet, 75 workbook locked, another run holds the lock or the service is busy,\n"
+    "  78 bad --sheet/--warehouse/GBPM_FUEL_CLASSES or the warehouse file does not exist.\n";
+
+}  // namespace
+
+int dashboard_main(int argc, const char* const* argv, cli::ToolInfo info, const ClassifiedBuilder& build) {
+  info.examples += kExitCodes;
+  info.lock_target_keys = {"GBPM_SHEET"};
+  cli::Tool tool(std::move(info));
+  tool.add_warehouse_option();
+  tool.add_sheet_option();
+  tool.add_as_of_option();
+  tool.add_dry_run_option();
+  return tool.run(argc, argv, [&](cli::Context& ctx) -> Status {
+    auto classification = market::Classification::parse(ctx.config.get_string_or("GBPM_FUEL_CLASSES", ""));
+    if (!classification) return classification.error();
+    return run_dashboard_tool(
+        ctx, [&](warehouse::MarketQueries& q, core::TimePoint now) { return build(q, now, *classification); });
+  });
+}
+
+}  // namespace gbpm::dashboard
