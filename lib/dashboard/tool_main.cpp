@@ -6,8 +6,10 @@ namespace {
 
 constexpr std::string_view kExitCodes =
     "Exit codes: 0 written (an empty warehouse is valid: values stay blank and \"no data\" cells say so),\n"
-    "  73 cannot write the sheet, 75 workbook locked, another run holds the lock or the service is busy,\n"
-    "  78 bad --sheet/--warehouse/GBPM_FUEL_CLASSES or the warehouse file does not exist.\n";
+    "  69 Google refused the spreadsheet (403: share it with the service account as an Editor; 404: wrong id),\n"
+    "  73 cannot write the sheet, 75 workbook locked, another run holds the lock, or Google/BigQuery stayed\n"
+    "  busy (429/5xx) after bounded retries — the sheet is unchanged, the next run retries,\n"
+    "  78 bad --sheet/--warehouse/GBPM_FUEL_CLASSES, no Google credentials, or the warehouse file does not exist.\n";
 
 }  // namespace
 
