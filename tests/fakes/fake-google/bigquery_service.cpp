@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -778,13 +779,19 @@ struct BigQueryService::Impl {
     // MAX(t) over a subquery's "publish_time AS t": BigQuery knows t is a
     // TIMESTAMP; follow such aliases (a few levels) back to a table column.
     const auto find_aliased_column = [&](std::string alias) -> std::optional<Field> {
+      const auto ident = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_'; };
+      const std::string& text = q->sql;
       for (int depth = 0; depth < 4; ++depth) {
-        std::smatch m;
         // The translation quotes aliases: publish_time AS "t".
-        const std::regex as("\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\s+AS\\s+(?:\"" + alias + "\"|" + alias + "\\b)",
-                            std::regex::icase);
-        if (!std::regex_search(q->sql, m, as)) return std::nullopt;
-        alias = m[1].str();
+        const std::string needle = " AS \"" + alias + "\"";
+        const std::size_t at = text.find(needle);
+        if (at == std::string::npos) return std::nullopt;
+        std::size_t end = at;
+        if (end > 0 && text[end - 1] == '"') --end;
+        std::size_t begin = end;
+        while (begin > 0 && ident(text[begin - 1])) --begin;
+        if (begin == end) return std::nullopt;
+        alias = text.substr(begin, end - begin);
         if (auto f = find_column(alias)) return f;
       }
       return std::nullopt;
