@@ -119,6 +119,10 @@ ServerHost::ServerHost(ServeOptions options, const RouteInstaller& install) : m_
     throw std::runtime_error(fmt::format("cannot load TLS certificate {} / key {}", cert.string(), key.string()));
   }
   impl.server->set_keep_alive_timeout(2);
+  // Real servers answer without Nagle delays; without this the response head
+  // and body go out as two small writes and the client's delayed ACK adds
+  // ~40 ms to every exchange, which would distort latency benchmarks.
+  impl.server->set_tcp_nodelay(true);
   impl.server->set_payload_max_length(std::size_t{256} << 20);
 
   impl.server->set_pre_routing_handler([&impl](const httplib::Request& req, httplib::Response& res) {
