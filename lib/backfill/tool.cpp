@@ -148,7 +148,8 @@ Status run_tool(cli::Context& ctx, const ToolRequest& request) {
   const std::string wh_text = ctx.config.get_string_or("GBPM_WAREHOUSE", "sqlite:" + (ctx.home / "gbpm.db").string());
   auto uri = warehouse::parse_warehouse_uri(wh_text);
   if (!uri) return std::move(uri).error();
-  auto wh = warehouse::open_warehouse(*uri, warehouse::OpenMode::read_write);
+  auto wh = warehouse::open_warehouse(*uri, warehouse::OpenMode::read_write,
+                                      warehouse::OpenContext{ctx.config, ctx.clock, ctx.log, ctx.home});
   if (!wh) return std::move(wh).error();
 
   // Plan.
@@ -225,6 +226,11 @@ Status run_tool(cli::Context& ctx, const ToolRequest& request) {
                               .settled_before = ctx.clock.now() - std::chrono::hours(2)};
   auto summary = run_backfill(client, **wh, chunks, run_options, ctx.clock, ctx.log, &progress);
   ctx.stats.api_calls = calls->load();
+  // BigQuery: what was staged ships now, not at some later run; the rows are
+  // committed locally either way, so a failed ship is retried next time.
+  if (auto flushed = (*wh)->flush(); !flushed) {
+    ctx.log.warn("warehouse flush failed; rows stay staged", {{"error", flushed.error().message}});
+  }
   if (!summary) return std::move(summary).error();
   const DatasetTotals totals = summary->total();
   ctx.stats.rows_read = static_cast<std::int64_t>(totals.rows_received);

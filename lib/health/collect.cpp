@@ -12,6 +12,7 @@
 #include "core/fs.hpp"
 #include "core/paths.hpp"
 #include "schedule/crontab.hpp"
+#include "warehouse/bigquery_warehouse.hpp"
 #include "warehouse/market_queries.hpp"
 #include "warehouse/warehouse.hpp"
 
@@ -61,6 +62,12 @@ Result<std::vector<market::DatasetFreshness>> observe_freshness(const Sources& s
   if (t.datasets.empty()) return std::vector<market::DatasetFreshness>{};
   auto uri = warehouse::parse_warehouse_uri(sources.warehouse);
   if (!uri) return std::move(uri).error();
+  // A BigQuery warehouse is read through its local staging store: the same
+  // rows iris-ingest committed, free to query every cycle (BigQuery bills
+  // each query), and fresh exactly when ingest is.
+  if (const auto* bq = std::get_if<warehouse::BigQueryUri>(&*uri)) {
+    *uri = warehouse::SqliteUri{warehouse::staging_path(*bq, sources.home)};
+  }
   auto wh = warehouse::open_warehouse(*uri, warehouse::OpenMode::read_only);
   if (!wh) return std::move(wh).error();
   std::vector<std::string_view> codes;

@@ -530,6 +530,10 @@ Result<std::vector<SqlRow>> BigQueryWarehouse::query(std::string_view sql, const
 
 // --- open_warehouse's bigquery: branch ---------------------------------------------
 
+std::filesystem::path staging_path(const BigQueryUri& uri, const std::filesystem::path& home) {
+  return home / "bigquery" / fmt::format("{}.{}.db", uri.project, uri.dataset);
+}
+
 Result<std::unique_ptr<BigQueryWarehouse>> open_bigquery_warehouse(const BigQueryUri& uri, OpenMode mode,
                                                                    const OpenContext& context) {
   BigQueryWarehouseOptions options;
@@ -538,7 +542,7 @@ Result<std::unique_ptr<BigQueryWarehouse>> open_bigquery_warehouse(const BigQuer
   options.location = uri.location;
   if (auto ok = apply_config(options, context.config); !ok) return std::move(ok).error();
   if (mode == OpenMode::read_write) {
-    options.staging = context.home / "bigquery" / fmt::format("{}.{}.db", uri.project, uri.dataset);
+    options.staging = staging_path(uri, context.home);
   }
   auto session =
       google::open_google_session(context.config, context.clock, context.logger, {std::string(auth::kBigQueryScope)});

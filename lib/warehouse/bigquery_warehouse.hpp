@@ -172,8 +172,13 @@ class BigQueryWarehouse final : public Warehouse, public SqlRunner {
   SqlMarketQueries m_queries;
 };
 
+// The local staging store of a BigQuery warehouse: an SQLite warehouse with
+// every stored row (shipping drains only the outbox), so local readers such as
+// healthd can answer from it without querying (and paying for) BigQuery.
+std::filesystem::path staging_path(const BigQueryUri& uri, const std::filesystem::path& home);
+
 // open_warehouse's bigquery: branch: options from the URI and the config,
-// staging at <home>/bigquery/<project>.<dataset>.db, Google credentials
+// staging at staging_path(), Google credentials
 // (Application Default Credentials, BigQuery scope), GBPM_BIGQUERY_URL.
 Result<std::unique_ptr<BigQueryWarehouse>> open_bigquery_warehouse(const BigQueryUri& uri, OpenMode mode,
                                                                    const OpenContext& context);

@@ -6,12 +6,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "../warehouse/warehouse_fixtures.hpp"
 #include "core/config.hpp"
 #include "core/time.hpp"
 #include "health/collect.hpp"
 #include "ingest/ingester.hpp"
 #include "json/json.hpp"
 #include "support/temp_dir.hpp"
+#include "warehouse/bigquery_warehouse.hpp"
 
 using gbpm::Result;
 using gbpm::core::RunRecord;
@@ -422,4 +424,34 @@ TEST_CASE("health: collect reads run records, the status file and the crontab fr
   CHECK(beat.observed.value == 40.0);
   CHECK(find_check(report, "memory").observed.value == 3000000.0 * 1024);
   CHECK(find_check(report, "disk").status != CheckStatus::fail);
+}
+
+TEST_CASE("health: a BigQuery warehouse's freshness is read from its local staging store", "[health]") {
+  namespace wt = gbpm::warehouse::test;
+  gbpm::testing::TempDir dir;
+  const auto home = dir.path() / "home";
+  const auto now = utc("2026-11-28T10:14:00Z");
+  const gbpm::warehouse::BigQueryUri uri{"gbpm-prod", "market", ""};
+  const auto staging = gbpm::warehouse::staging_path(uri, home);
+  std::filesystem::create_directories(staging.parent_path());
+  {
+    auto store = wt::open_rw(staging);
+    gbpm::warehouse::Batch batch;
+    batch.groups.push_back(wt::group(
+        wt::records(
+            "FUELINST",
+            "[" + wt::fuelinst_row("2026-11-28T10:05:00Z", "2026-11-28T10:08:00Z", "2026-11-28", 21, "WIND", "5000") +
+                "]"),
+        "m1", now - 6min));
+    REQUIRE(store->store(batch).ok());
+  }
+  gbpm::testing::write_file(dir / "cron", "");
+  gbpm::testing::write_file(dir / "meminfo", "MemTotal: 4000000 kB\nMemAvailable: 3000000 kB\n");
+  Thresholds t;
+  t.datasets = {{"FUELINST", 20min}};
+  const auto obs = collect(Sources{home, dir / "cron", "bigquery:gbpm-prod/market", dir / "meminfo"}, t, now);
+  const auto report = evaluate(obs, t);
+  const auto& fuel = find_check(report, "data:FUELINST");
+  CHECK(fuel.status == CheckStatus::pass);
+  CHECK(fuel.observed.value == 360.0);  // publish 10:08 → 6 min old at 10:14
 }
