@@ -7,11 +7,11 @@
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
 
 #include "backfill/journal.hpp"
 #include "core/log.hpp"
+#include "core/workers.hpp"
 #include "elexon/dataset.hpp"
 
 namespace gbpm::backfill {
@@ -172,26 +172,8 @@ Result<BackfillSummary> run_backfill(elexon::InsightsClient& client, warehouse::
         .elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started)};
   };
 
-  std::vector<std::thread> threads;
-  threads.reserve(workers);
   // Stops and joins the workers on every way out.
-  struct Joiner {
-    std::vector<std::thread>& threads;
-    std::mutex& mutex;
-    std::condition_variable& changed;
-    bool& stop;
-    ~Joiner() {
-      {
-        std::lock_guard lock(mutex);
-        stop = true;
-      }
-      changed.notify_all();
-      for (std::thread& t : threads) {
-        if (t.joinable()) t.join();
-      }
-    }
-  } joiner{threads, mutex, changed, stop};
-  for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(worker);
+  const core::WorkerThreads pool(workers, worker, mutex, changed, stop);
 
   std::size_t handled = 0;
   while (handled < n) {

@@ -2,6 +2,7 @@
 
 #include "core/time.hpp"
 #include "dashboard/dashboard.hpp"
+#include "dashboard/formats.hpp"
 #include "market/settlement.hpp"
 
 namespace gbpm::dashboard {
@@ -10,14 +11,6 @@ namespace {
 
 using sheet::Cell;
 using sheet::CellFormat;
-using Row = std::vector<Cell>;
-
-const CellFormat kBold{.number_format = "", .bold = true};
-const CellFormat kPrice{.number_format = "0.00"};
-const CellFormat kMw{.number_format = "#,##0"};
-const CellFormat kHz{.number_format = "0.000"};
-const CellFormat kPercent{.number_format = "0.0"};
-const CellFormat kPeriod{.number_format = "0"};
 
 constexpr int kStatisticDays = 30;
 constexpr std::string_view kChartTab = "Daily_Chart_Data";

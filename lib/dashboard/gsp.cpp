@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/formats.hpp"
 #include "market/settlement.hpp"
 
 namespace gbpm::dashboard {
@@ -10,11 +11,6 @@ namespace gbpm::dashboard {
 namespace {
 
 using sheet::Cell;
-using sheet::CellFormat;
-using Row = std::vector<Cell>;
-
-const CellFormat kBold{.number_format = "", .bold = true};
-const CellFormat kMw{.number_format = "#,##0"};
 
 constexpr int kHeaderRows = 3;
 constexpr int kColumns = 7;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/formats.hpp"
 #include "market/settlement.hpp"
 
 namespace gbpm::dashboard {
@@ -11,15 +12,6 @@ namespace gbpm::dashboard {
 namespace {
 
 using sheet::Cell;
-using sheet::CellFormat;
-
-const CellFormat kBold{.number_format = "", .bold = true};
-const CellFormat kGw{.number_format = "0.00"};
-const CellFormat kPercent{.number_format = "0.0"};
-const CellFormat kMw{.number_format = "#,##0"};
-const CellFormat kPrice{.number_format = "0.00"};
-
-using Row = std::vector<Cell>;
 
 std::string age_text(std::chrono::seconds age) {
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(age).count();

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/formats.hpp"
 #include "market/settlement.hpp"
 
 namespace gbpm::dashboard {
@@ -11,12 +12,6 @@ namespace gbpm::dashboard {
 namespace {
 
 using sheet::Cell;
-using sheet::CellFormat;
-
-const CellFormat kMw{.number_format = "#,##0"};
-const CellFormat kPercent{.number_format = "0.0"};
-const CellFormat kBold{.number_format = "", .bold = true};
-const CellFormat kBoldMw{.number_format = "#,##0", .bold = true};
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/formats.hpp"
 #include "market/settlement.hpp"
 
 namespace gbpm::dashboard {
@@ -8,13 +9,6 @@ namespace gbpm::dashboard {
 namespace {
 
 using sheet::Cell;
-using sheet::CellFormat;
-using Row = std::vector<Cell>;
-
-const CellFormat kBold{.number_format = "", .bold = true};
-const CellFormat kMw{.number_format = "#,##0"};
-const CellFormat kPercent{.number_format = "0.0"};
-const CellFormat kPeriod{.number_format = "0"};
 
 constexpr int kHeaderRows = 3;
 constexpr int kColumns = 16;  // SP, start, 10 fuels, net imports, total, renewables %, source

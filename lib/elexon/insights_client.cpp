@@ -6,10 +6,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
-#include <thread>
 #include <utility>
 
 #include "core/log.hpp"
+#include "core/workers.hpp"
 #include "elexon/decode.hpp"
 
 namespace gbpm::elexon {
@@ -217,29 +217,10 @@ Result<FetchSummary> InsightsClient::run(const std::vector<PlannedRequest>& plan
     }
   };
 
-  std::vector<std::thread> threads;
-  // Stops and joins the workers on every way out of this function.
-  struct Joiner {
-    std::vector<std::thread>& threads;
-    std::mutex& mutex;
-    std::condition_variable& changed;
-    bool& stop;
-    ~Joiner() {
-      {
-        std::lock_guard lock(mutex);
-        stop = true;
-      }
-      changed.notify_all();
-      for (std::thread& t : threads) {
-        if (t.joinable()) t.join();
-      }
-    }
-  };
   std::optional<Error> failure;
   {
-    Joiner joiner{threads, mutex, changed, stop};
-    threads.reserve(workers);
-    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(worker);
+    // Stops and joins the workers on every way out of this block.
+    const core::WorkerThreads pool(workers, worker, mutex, changed, stop);
 
     for (std::size_t i = 0; i < n; ++i) {
       std::optional<Result<Page>> outcome;
