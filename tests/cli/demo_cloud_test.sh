@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# scripts/demo --cloud end to end with an existing build: the production path
+# (fake-servicebus -> iris-ingest -> BigQuery on fake-google -> the five tools
+# -> Sheets on fake-google). Checks: exit 0; the queue drained with nothing
+# dead-lettered; the spreadsheet printed back from fake-google has the title,
+# fuel and interconnector rows, the demo outages and their TOTAL row, the
+# Live_Raw_Gen and GSP tabs. Then the data that landed in BigQuery must answer
+# exactly as the local path does: fake-google is restarted on the demo's saved
+# BigQuery state and every tool's --dry-run against bigquery:demo-project/gbpm
+# must equal, byte for byte, its --dry-run against the local demo's SQLite
+# warehouse (dir drop -> iris-ingest -> SQLite), same --as-of.
+#   demo_cloud_test.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1
+build=$2
+for c in curl openssl; do
+  command -v "$c" >/dev/null || { echo "$c not installed; skipping (scripts/bootstrap installs it)"; exit 77; }
+done
+work=$(mktemp -d)
+fake_pid=
+cleanup() {
+  [[ -n "$fake_pid" ]] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+has() {  # NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then ok "$1"; else fail "$1: '$3' not in $2"; fi
+}
+run_demo() {  # VAR ARGS...
+  local var=$1 rc=0
+  shift
+  "$src/scripts/demo" --no-deps --build-dir "$build" --var "$var" "$@" >"$var.out" 2>"$var.err" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    echo "FAIL scripts/demo $* exited $rc"
+    tail -n 30 "$var.out" "$var.err"
+    tail -n 20 "$var"/logs/*.log 2>/dev/null || true
+    exit 1
+  fi
+}
+
+cloud="$work/cloud"
+run_demo "$cloud" --cloud
+ok "scripts/demo --cloud exits 0"
+out="$cloud.out"
+has "queue drained, nothing dead-lettered" "$out" "ingested: queue drained, nothing dead-lettered"
+for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; do has "$t ran" "$out" "ok  $t"; done
+has "Dashboard read back from fake-google" "$out" "== Dashboard!A1:H70 =="
+has "title row" "$out" "GB DASHBOARD - Power"
+has "fuel rows" "$out" "Wind"
+has "interconnector rows" "$out" "Moyle (Northern Ireland, UK)"
+has "the demo's outages" "$out" "DEMO:"
+has "outage total row" "$out" "TOTAL UNAVAILABLE CAPACITY"
+has "market summary (daily-kpi)" "$out" "MARKET SUMMARY"
+has "Live_Raw_Gen read back" "$out" "LIVE GENERATION — settlement day 2025-10-26 (50 periods)"
+has "GSP read back" "$out" "BOUNDARY ZONES"
+if grep -qiE "secret|BEGIN (RSA )?PRIVATE KEY|Bearer " "$cloud"/logs/*.log; then
+  fail "a log under $cloud/logs mentions a secret, key or token"
+else
+  ok "no secrets in the tools' logs"
+fi
+
+local_var="$work/local"
+run_demo "$local_var"
+ok "scripts/demo (local) exits 0"
+
+# fake-google again, on the BigQuery state the demo left behind.
+state="$cloud/cloud/fake-google"
+[[ -s "$state/bigquery.db" ]] || { echo "FAIL no BigQuery state at $state/bigquery.db"; exit 1; }
+fake=
+for p in "$build/tests/fakes/fake-google/fake-google" "$build/tests/fakes/fake-google"; do
+  [[ -x "$p" && -f "$p" ]] && fake=$p && break
+done
+[[ -n "$fake" ]] || { echo "FAIL fake-google is not built in $build"; exit 1; }
+"$fake" --listen 127.0.0.1:0 --ca-out "$work/ca.pem" --state "$state" --key-file "$cloud/cloud/sa.json" \
+  >"$work/fake.out" 2>"$work/fake.err" &
+fake_pid=$!
+url=
+for _ in $(seq 1 200); do
+  url=$(head -n 1 "$work/fake.out" 2>/dev/null || true)
+  [[ -n "$url" && -s "$work/ca.pem" ]] && break
+  sleep 0.05
+done
+[[ -n "$url" ]] || { echo "FAIL fake-google did not start: $(cat "$work/fake.err")"; exit 1; }
+
+as_of=2025-10-26T18:00:00Z
+tools_dir() {  # NAME -> the binary
+  local p
+  for p in "$build/tools/$1/$1" "$build/tools/$1"; do [[ -x "$p" && -f "$p" ]] && { echo "$p"; return; }; done
+  echo "missing-$1"
+}
+dry() {  # TOOL WAREHOUSE [ENV...] -> the dry run on stdout
+  local tool=$1 warehouse=$2
+  shift 2
+  env -i PATH=/usr/bin:/bin HOME="$work/home-$tool" LANG=C.UTF-8 TZ=UTC GBPM_HOME="$work/home-$tool" \
+    GCE_METADATA_HOST=127.0.0.1:9 "$@" "$(tools_dir "$tool")" --warehouse "$warehouse" --sheet dir:"$work/unused" \
+    --dry-run --as-of "$as_of"
+}
+for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; do
+  mkdir -p "$work/home-$t"
+  if ! dry "$t" "sqlite:$local_var/gbpm.db" >"$work/$t.sqlite" 2>"$work/$t.sqlite.err"; then
+    fail "$t --dry-run on SQLite: $(tail -n 2 "$work/$t.sqlite.err")"
+    continue
+  fi
+  if ! dry "$t" "bigquery:demo-project/gbpm" GOOGLE_APPLICATION_CREDENTIALS="$cloud/cloud/sa.json" \
+    GBPM_GOOGLE_TOKEN_URL="$url/token" GBPM_BIGQUERY_URL="$url" GBPM_CA_FILE="$work/ca.pem" \
+    >"$work/$t.bigquery" 2>"$work/$t.bigquery.err"; then
+    fail "$t --dry-run on BigQuery: $(tail -n 2 "$work/$t.bigquery.err")"
+    continue
+  fi
+  [[ -s "$work/$t.sqlite" ]] || { fail "$t: empty dry run"; continue; }
+  if cmp -s "$work/$t.sqlite" "$work/$t.bigquery"; then
+    ok "$t: BigQuery (via Service Bus) answers as SQLite (via the dir drop)"
+  else
+    fail "$t: the dry runs differ between the BigQuery and SQLite warehouses"
+    diff "$work/$t.sqlite" "$work/$t.bigquery" | head -n 20
+  fi
+done
+
+[[ $failures -eq 0 ]] || { echo "$failures check(s) failed"; exit 1; }
+echo "all checks passed"
