@@ -24,6 +24,9 @@ Status run_dashboard_tool(cli::Context& ctx, const Builder& build) {
 
   const auto now = ctx.now();
   auto update = build((*wh)->market(), now);
+  const warehouse::WarehouseUsage usage = (*wh)->usage();
+  ctx.stats.api_calls += usage.api_calls;
+  ctx.stats.bytes_scanned += usage.bytes_processed;
   if (!update) return update.error();
   std::int64_t cells = 0;
   std::int64_t rows = 0;

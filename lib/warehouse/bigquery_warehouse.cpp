@@ -517,6 +517,7 @@ Result<std::vector<SqlRow>> BigQueryWarehouse::query(std::string_view sql, const
   }
   auto result = m_client->query(request);
   if (!result) return std::move(result).error();
+  m_bytes_processed += result->total_bytes_processed;
   std::vector<SqlRow> rows;
   rows.reserve(result->rows.size());
   for (const auto& r : result->rows) {
@@ -526,6 +527,10 @@ Result<std::vector<SqlRow>> BigQueryWarehouse::query(std::string_view sql, const
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+WarehouseUsage BigQueryWarehouse::usage() const {
+  return WarehouseUsage{.api_calls = m_client->api_calls(), .bytes_processed = m_bytes_processed};
 }
 
 // --- open_warehouse's bigquery: branch ---------------------------------------------

@@ -130,6 +130,9 @@ class BigQueryWarehouse final : public Warehouse, public SqlRunner {
   // when the daily job budget is spent) when something is still pending.
   Status flush() override;
   MarketQueries& market() override { return m_queries; }
+  // Every BigQuery request this object made (queries, polls, loads, table
+  // creation) and the bytes its queries processed.
+  [[nodiscard]] WarehouseUsage usage() const override;
 
   // Ships pending rows of every table (see the header comment). Stops a table
   // at its first failure and goes on with the others; returns the first
@@ -159,6 +162,7 @@ class BigQueryWarehouse final : public Warehouse, public SqlRunner {
   OpenMode m_mode;
   std::shared_ptr<void> m_keep_alive;  // declared first: released after the client
   std::unique_ptr<google::BigQueryClient> m_client;
+  std::int64_t m_bytes_processed = 0;
   core::Clock& m_clock;
   log::Logger& m_logger;
   std::unique_ptr<SqliteWarehouse> m_staging;

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -103,6 +104,13 @@ struct BatchStats {
 // or only reads (dashboard tools: the file must exist; nothing is written).
 enum class OpenMode { read_write, read_only };
 
+// Requests made to a remote warehouse API (including polls and retries) and
+// bytes its queries processed (what BigQuery bills on-demand queries by).
+struct WarehouseUsage {
+  std::int64_t api_calls = 0;
+  std::int64_t bytes_processed = 0;
+};
+
 // A warehouse backend.
 class Warehouse {
  public:
@@ -123,6 +131,10 @@ class Warehouse {
 
   // The read side. Valid as long as the warehouse.
   virtual MarketQueries& market() = 0;
+
+  // What this warehouse object has cost so far, for the run record. Local
+  // backends (SQLite) cost nothing.
+  [[nodiscard]] virtual WarehouseUsage usage() const { return {}; }
 };
 
 // What a backend may need beyond its URI. Everything referenced must outlive

@@ -56,6 +56,18 @@ has "outage total row" "$out" "TOTAL UNAVAILABLE CAPACITY"
 has "market summary (daily-kpi)" "$out" "MARKET SUMMARY"
 has "Live_Raw_Gen read back" "$out" "LIVE GENERATION — settlement day 2025-10-26 (50 periods)"
 has "GSP read back" "$out" "BOUNDARY ZONES"
+# Each tool's run record counts its BigQuery requests and bytes processed
+# next to its Sheets calls (1 metadata read + 1 write at most).
+for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; do
+  record="$cloud/home/runs/$t.json"
+  calls=$(sed -n 's/.*"api_calls":\([0-9]*\).*/\1/p' "$record" 2>/dev/null)
+  bytes=$(sed -n 's/.*"bytes_scanned":\([0-9]*\).*/\1/p' "$record" 2>/dev/null)
+  if [[ "${calls:-0}" -gt 2 && "${bytes:-0}" -gt 0 ]]; then
+    ok "$t run record: $calls API calls, $bytes bytes processed"
+  else
+    fail "$t run record lacks BigQuery usage: api_calls=${calls:-?} bytes_scanned=${bytes:-?} ($record)"
+  fi
+done
 if grep -qiE "secret|BEGIN (RSA )?PRIVATE KEY|Bearer " "$cloud"/logs/*.log; then
   fail "a log under $cloud/logs mentions a secret, key or token"
 else

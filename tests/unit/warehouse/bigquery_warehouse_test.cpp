@@ -359,10 +359,20 @@ TEST_CASE("a read-only BigQuery warehouse reads without a staging store", "[bigq
     require_flushed(*writer);
   }
   auto reader = env.fake.open({}, {}, OpenMode::read_only);
+  const auto bigquery_requests = [&env] {
+    return env.fake.service().requests("POST", "/bigquery/v2/") + env.fake.service().requests("GET", "/bigquery/v2/");
+  };
+  const int requests_before = bigquery_requests();
   auto mix = reader->market().latest_fuel_mix(utc("2024-02-12T18:00:00Z"));
   REQUIRE(mix.ok());
   REQUIRE(mix->has_value());
   CHECK((*mix)->mw("CCGT") == Approx(15842));
+  // The run record's counters: every request the reads made, and the bytes
+  // BigQuery says the queries processed.
+  const auto usage = reader->usage();
+  CHECK(usage.api_calls == bigquery_requests() - requests_before);
+  CHECK(usage.api_calls >= 1);
+  CHECK(usage.bytes_processed > 0);
   // A dataset never shipped reads as empty, not as an error.
   auto series = reader->market().day_series(year_month_day{year{2026}, month{5}, day{6}});
   REQUIRE(series.ok());
