@@ -450,7 +450,7 @@ Result<InsertAllResult> BigQueryClient::insert_all(const std::string& dataset, c
   return result;
 }
 
-Result<std::string> BigQueryClient::wait_for_job(const JobReference& job) {
+Result<JobOutcome> BigQueryClient::poll_job(const JobReference& job, std::chrono::milliseconds wait) {
   PollPolicy poll(m_options.poll);
   const core::TimePoint start = m_clock.now();
   std::string url = api_url("jobs/" + escape(job.job_id));
@@ -461,15 +461,29 @@ Result<std::string> BigQueryClient::wait_for_job(const JobReference& job) {
     if (!body) return std::move(body).error();
     auto doc = parse_body(*body, "BigQuery jobs.get");
     if (!doc) return std::move(doc).error();
+    JobOutcome outcome;
     if (string_field(doc->root().field("status").field("state")) == "DONE") {
-      if (auto err = job_error(doc->root(), "BigQuery")) return *err;
-      return std::move(*body);
+      outcome.failure = job_error(doc->root(), "BigQuery");
+      outcome.state = outcome.failure ? JobOutcome::State::failed : JobOutcome::State::succeeded;
     }
-    if (m_clock.now() - start > m_options.poll.deadline) {
-      return make_error(ErrorKind::temporary, fmt::format("BigQuery job {} still running; giving up", job.job_id));
+    if (outcome.state != JobOutcome::State::running || m_clock.now() - start >= wait) {
+      outcome.resource = std::move(*body);
+      return outcome;
     }
-    m_clock.sleep_for(poll.next_delay());
+    const auto left = wait - std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.now() - start);
+    m_clock.sleep_for(std::min(poll.next_delay(), left));
   }
+}
+
+Result<std::string> BigQueryClient::wait_for_job(const JobReference& job) {
+  auto outcome = poll_job(job, m_options.poll.deadline);
+  if (!outcome) return std::move(outcome).error();
+  switch (outcome->state) {
+    case JobOutcome::State::succeeded: return std::move(outcome->resource);
+    case JobOutcome::State::failed: return *outcome->failure;
+    case JobOutcome::State::running: break;
+  }
+  return make_error(ErrorKind::temporary, fmt::format("BigQuery job {} still running; giving up", job.job_id));
 }
 
 Result<LoadResult> BigQueryClient::load_ndjson(const LoadRequest& request) {
@@ -525,9 +539,19 @@ Result<LoadResult> BigQueryClient::load_ndjson(const LoadRequest& request) {
     const JobReference ref = parse_job_reference(doc->root().field("jobReference"));
     if (!ref.location.empty()) result.job.location = ref.location;
   }
-  auto job = wait_for_job(result.job);
-  if (!job) return job.error().with_context(what);
-  auto doc = parse_body(*job, what);
+  auto outcome = poll_job(result.job, request.wait.value_or(m_options.poll.deadline));
+  if (!outcome) return outcome.error().with_context(what);
+  if (outcome->state == JobOutcome::State::failed) return outcome->failure->with_context(what);
+  if (outcome->state == JobOutcome::State::running) {
+    if (!request.wait) {
+      return make_error(ErrorKind::temporary,
+                        fmt::format("{}: still running after {}s; giving up", what,
+                                    std::chrono::duration_cast<std::chrono::seconds>(m_options.poll.deadline).count()));
+    }
+    result.finished = false;
+    return result;
+  }
+  auto doc = parse_body(outcome->resource, what);
   if (!doc) return std::move(doc).error();
   auto rows = int64_field(doc->root().field("statistics").field("load").field("outputRows"));
   if (!rows) return std::move(rows).error();

@@ -170,12 +170,25 @@ struct LoadRequest {
   std::string ndjson;  // newline-delimited JSON rows
   enum class Write { append, truncate } write = Write::append;
   std::optional<Schema> schema{};  // set: create the table if needed
+  // Longest wait for the job to finish once submitted; unset: the client's
+  // poll deadline. A job still running then is not an error (finished=false).
+  std::optional<std::chrono::milliseconds> wait{};
 };
 
 struct LoadResult {
   JobReference job;
   std::int64_t output_rows = 0;
   bool already_existed = false;  // the job id was known: this call loaded nothing new
+  // false: BigQuery accepted the job but it was still running after
+  // LoadRequest::wait; poll_job() tells how it ends.
+  bool finished = true;
+};
+
+// Where a job stands after poll_job().
+struct JobOutcome {
+  enum class State { running, succeeded, failed } state = State::running;
+  std::string resource;          // the last Job resource's JSON text
+  std::optional<Error> failure;  // state failed: BigQuery's errorResult as an Error
 };
 
 // Not thread-safe: use one client per thread.
@@ -215,6 +228,11 @@ class BigQueryClient {
   // Job resource's JSON text. A job that ended with status.errorResult is the
   // Error (temporary for backendError/internalError/rateLimitExceeded).
   Result<std::string> wait_for_job(const JobReference& job);
+  // jobs.get polled until DONE or until `wait` has passed (0: one look).
+  // Errors only when the state could not be learnt (transport, HTTP error; a
+  // job BigQuery does not know is 404, see is_not_found); a job that failed
+  // is an outcome, not an error, so callers can tell "failed" from "unknown".
+  Result<JobOutcome> poll_job(const JobReference& job, std::chrono::milliseconds wait);
 
   // HTTP calls made (attempts included), for run records.
   [[nodiscard]] int api_calls() const { return m_api_calls; }

@@ -295,6 +295,13 @@ Status BigQueryWarehouse::flush() {
   if (m_staging == nullptr) return {};
   auto shipped = ship(ShipMode::now);
   if (!shipped) return std::move(shipped).error();
+  if (m_pending > 0 && shipped->still_running > 0) {
+    return make_error(ErrorKind::temporary,
+                      fmt::format("{} rows are still staged for BigQuery: {} load job(s) still running after {}s; "
+                                  "the next ship confirms them (nothing is sent twice)",
+                                  m_pending, shipped->still_running,
+                                  std::chrono::duration_cast<std::chrono::seconds>(m_options.flush_wait).count()));
+  }
   if (m_pending > 0) {
     return make_error(ErrorKind::temporary,
                       fmt::format("{} rows are still staged for BigQuery (daily load-job budget of {} per table "
@@ -378,7 +385,6 @@ Result<ShipStats> BigQueryWarehouse::ship(ShipMode mode) {
 }
 
 Result<std::size_t> BigQueryWarehouse::ship_table_load(const std::string& table, ShipMode mode, ShipStats& stats) {
-  (void)mode;
   std::size_t shipped = 0;
   const SqlParam t{"t", SqlValue{table}};
   for (;;) {
@@ -402,45 +408,97 @@ Result<std::size_t> BigQueryWarehouse::ship_table_load(const std::string& table,
     const std::int64_t attempt = planned->front()[2].as_integer().value_or(0);
     const std::vector<SqlParam> range = {t, SqlParam{"a", SqlValue{first}}, SqlParam{"b", SqlValue{last}}};
 
-    auto used = jobs_last_day(table);
-    if (!used) return std::move(used).error();
-    if (*used >= m_options.jobs_per_table_per_day) {
-      ++stats.budget_exhausted;
-      m_logger.warn("BigQuery load-job budget for this table is spent; rows stay staged",
-                    {{"table", table}, {"jobs_last_24h", *used}, {"budget", m_options.jobs_per_table_per_day}});
-      return shipped;
-    }
-    if (auto ok = ensure_table(table); !ok) return std::move(ok).error();
-
-    auto rows = m_staging->query("SELECT row FROM outbox WHERE tbl = @t AND seq BETWEEN @a AND @b ORDER BY seq", range);
-    if (!rows) return std::move(rows).error();
-    std::string ndjson;
-    for (const auto& r : *rows) {
-      ndjson += r[0].as_text().value_or("{}");
-      ndjson += '\n';
-    }
     const std::string job_id = fmt::format("gbpm_{}_{}_{}_{}_a{}", m_store_id, table, first, last, attempt);
-    auto logged = m_staging->query(
-        "INSERT OR IGNORE INTO ship_log (job_id, tbl, rows, submitted_at) VALUES (@j, @t, @n, @at)",
-        {t, SqlParam{"j", SqlValue{job_id}}, SqlParam{"n", SqlValue{static_cast<std::int64_t>(rows->size())}},
-         SqlParam{"at", SqlValue{format_timestamp(m_clock.now())}}});
-    if (!logged) return std::move(logged).error();
-    ++stats.jobs;
-    google::LoadRequest request{
-        .dataset = m_options.dataset, .table = table, .job_id = job_id, .ndjson = std::move(ndjson)};
-    auto loaded = m_client->load_ndjson(request);
-    if (!loaded) {
-      // Did the job load after all (the answer was lost)? Then it is done.
-      auto probe = m_client->wait_for_job(google::JobReference{m_options.project, job_id, m_options.location});
-      if (!probe) {
-        // Known not loaded (or unknown): the next try uses a new id, so a
-        // job that failed inside BigQuery does not pin this batch forever.
-        (void)m_staging->query("UPDATE ship_batches SET attempt = attempt + 1 WHERE tbl = @t", {t});
-        return std::move(loaded).error();
+    const google::JobReference job{m_options.project, job_id, m_options.location};
+    const auto wait = mode == ShipMode::now ? m_options.flush_wait : m_options.ship_wait;
+    // A job still running (or whose answer was lost) keeps its id; only a job
+    // known to have failed inside BigQuery moves the batch on to a new one.
+    const auto next_attempt = [&] {
+      (void)m_staging->query("UPDATE ship_batches SET attempt = attempt + 1 WHERE tbl = @t", {t});
+    };
+    const auto still_running = [&] {
+      ++stats.still_running;
+      m_logger.info("BigQuery load job still running; its rows stay staged until it finishes",
+                    {{"table", table}, {"job_id", job_id}});
+    };
+
+    auto submitted = count_of(
+        m_staging->query("SELECT count(*) FROM ship_log WHERE job_id = @j", {SqlParam{"j", SqlValue{job_id}}}));
+    if (!submitted) return std::move(submitted).error();
+    bool loaded_before = false;
+    if (*submitted > 0) {
+      // Sent before (an earlier ship, or a run that stopped while waiting):
+      // ask how it went before sending the rows again.
+      auto outcome = m_client->poll_job(job, wait);
+      if (!outcome && !is_not_found(outcome.error())) return std::move(outcome).error();
+      if (outcome) {
+        switch (outcome->state) {
+          case google::JobOutcome::State::running: still_running(); return shipped;
+          case google::JobOutcome::State::failed: next_attempt(); return *outcome->failure;
+          case google::JobOutcome::State::succeeded:
+            ++stats.already_loaded;
+            loaded_before = true;
+            break;
+        }
       }
-    } else if (loaded->already_existed) {
-      ++stats.already_loaded;
+      // 404: BigQuery never received it; submit it (same id) below.
     }
+
+    if (!loaded_before) {
+      auto used = jobs_last_day(table);
+      if (!used) return std::move(used).error();
+      if (*used >= m_options.jobs_per_table_per_day) {
+        ++stats.budget_exhausted;
+        m_logger.warn("BigQuery load-job budget for this table is spent; rows stay staged",
+                      {{"table", table}, {"jobs_last_24h", *used}, {"budget", m_options.jobs_per_table_per_day}});
+        return shipped;
+      }
+      if (auto ok = ensure_table(table); !ok) return std::move(ok).error();
+
+      auto rows =
+          m_staging->query("SELECT row FROM outbox WHERE tbl = @t AND seq BETWEEN @a AND @b ORDER BY seq", range);
+      if (!rows) return std::move(rows).error();
+      std::string ndjson;
+      for (const auto& r : *rows) {
+        ndjson += r[0].as_text().value_or("{}");
+        ndjson += '\n';
+      }
+      auto logged = m_staging->query(
+          "INSERT OR IGNORE INTO ship_log (job_id, tbl, rows, submitted_at) VALUES (@j, @t, @n, @at)",
+          {t, SqlParam{"j", SqlValue{job_id}}, SqlParam{"n", SqlValue{static_cast<std::int64_t>(rows->size())}},
+           SqlParam{"at", SqlValue{format_timestamp(m_clock.now())}}});
+      if (!logged) return std::move(logged).error();
+      ++stats.jobs;
+      google::LoadRequest request{.dataset = m_options.dataset,
+                                  .table = table,
+                                  .job_id = job_id,
+                                  .ndjson = std::move(ndjson),
+                                  .wait = std::chrono::duration_cast<std::chrono::milliseconds>(wait)};
+      auto loaded = m_client->load_ndjson(request);
+      if (!loaded) {
+        // Did BigQuery take the job after all (the answer was lost), or did
+        // the job fail? One look decides; anything else keeps the same id.
+        auto outcome = m_client->poll_job(job, std::chrono::milliseconds{0});
+        if (!outcome) return std::move(loaded).error();
+        if (outcome->state == google::JobOutcome::State::failed) {
+          next_attempt();
+          return std::move(loaded).error();
+        }
+        if (outcome->state == google::JobOutcome::State::running) {
+          still_running();
+          return shipped;
+        }
+      } else if (!loaded->finished) {
+        still_running();
+        return shipped;
+      } else if (loaded->already_existed) {
+        ++stats.already_loaded;
+      }
+    }
+
+    auto count =
+        count_of(m_staging->query("SELECT count(*) FROM outbox WHERE tbl = @t AND seq BETWEEN @a AND @b", range));
+    if (!count) return std::move(count).error();
     auto done = m_staging->transaction([&]() -> Status {
       if (auto r = m_staging->query("DELETE FROM outbox WHERE tbl = @t AND seq BETWEEN @a AND @b", range); !r) {
         return std::move(r).error();
@@ -449,7 +507,7 @@ Result<std::size_t> BigQueryWarehouse::ship_table_load(const std::string& table,
       return {};
     });
     if (!done) return std::move(done).error();
-    shipped += rows->size();
+    shipped += static_cast<std::size_t>(*count);
   }
 }
 

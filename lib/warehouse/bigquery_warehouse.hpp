@@ -10,7 +10,10 @@
 //     the job id is derived from (staging store id, table, range, attempt),
 //     so a ship interrupted after BigQuery accepted the job re-submits the
 //     same id and BigQuery answers 409 instead of loading twice. The attempt
-//     number moves on only when the job is known not to have loaded.
+//     number moves on only when the job is known to have failed. Waits for a
+//     job are bounded (ship_wait, flush_wait): a job still running keeps its
+//     rows staged, and the next ship asks BigQuery how it ended before
+//     sending anything again.
 //   stream: tabledata.insertAll with insertId = (store id, table, sequence).
 // Shipping happens from store() when due (every ship_interval, or sooner when
 // ship_rows rows are pending but never more often than ship_min_gap), and on
@@ -72,6 +75,12 @@ struct BigQueryWarehouseOptions {
   std::chrono::milliseconds ship_min_gap{std::chrono::minutes(1)};
   // Most rows in one load job (bounds memory: the NDJSON is built in memory).
   std::size_t job_rows = 100'000;
+  // Longest wait for a load job to finish inside store() (the ingester's
+  // thread: well under the 30 s systemd watchdog and the 1 min broker lock)
+  // and inside flush() (shutdown, end of a --once run). A job still running
+  // then keeps its rows staged; the next ship asks BigQuery how it ended.
+  std::chrono::milliseconds ship_wait{std::chrono::seconds(10)};
+  std::chrono::milliseconds flush_wait{std::chrono::minutes(2)};
   // Most load jobs per table in any 24 hours (GBPM_BIGQUERY_JOBS_PER_DAY;
   // BigQuery's limit is 1,500).
   int jobs_per_table_per_day = 1000;
@@ -101,6 +110,7 @@ struct ShipStats {
   int jobs = 0;              // load jobs submitted (stream: insertAll requests)
   int already_loaded = 0;    // load jobs BigQuery already had (a re-submitted batch)
   int budget_exhausted = 0;  // tables left pending because of jobs_per_table_per_day
+  int still_running = 0;     // load jobs not finished within the wait (rows stay staged)
 };
 
 enum class ShipMode {

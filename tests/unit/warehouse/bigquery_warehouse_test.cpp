@@ -177,6 +177,55 @@ TEST_CASE("a batch re-shipped after a crash reuses its job id and BigQuery loads
   CHECK(std::count(first_answer.begin(), first_answer.end(), '\n') == 19);
 }
 
+TEST_CASE("a slow load job holds store() at most ship_wait and is confirmed later without a second job",
+          "[bigquery][warehouse]") {
+  Env env;
+  BigQueryWarehouseOptions options;
+  options.ship_interval = milliseconds(0);  // every store() ships
+  // Each job reports RUNNING to 15 status requests: longer than the 10 s
+  // ship_wait (about 9 polls), shorter than a 2 min flush.
+  env.fake.service().set_incomplete_polls(15);
+  {
+    auto w = env.fake.open(env.staging, options);
+    const auto before = env.clock.now();
+    require_stored(*w, batch_of(fixture_records("FUELINST"), "m1", utc("2026-05-06T03:00:00Z")));
+    CHECK(env.clock.now() - before <= options.ship_wait);  // the ingester's thread is not held longer
+    CHECK(env.fake.service().requests("POST", kLoadPath) == 1);
+    CHECK(w->pending_rows() == 19);  // accepted by BigQuery, not yet confirmed: still staged
+    // Ends here, as a stopped ingester would, with the job still running.
+  }
+  env.fake.service().set_incomplete_polls(0);
+  auto w = env.fake.open(env.staging, options);
+  CHECK(w->pending_rows() == 19);
+  auto shipped = w->ship(ShipMode::now);
+  REQUIRE(shipped.ok());
+  CHECK(shipped->jobs == 0);  // asked how the job ended; nothing sent again
+  CHECK(shipped->already_loaded == 1);
+  CHECK(shipped->rows == 19);
+  CHECK(w->pending_rows() == 0);
+  CHECK(env.fake.service().requests("POST", kLoadPath) == 1);
+  CHECK(env.fake.service().loads_executed() == 1);
+  CHECK(env.fake.service().row_count("proj", "ds", "bmrs_fuelinst_iris") == 19);
+}
+
+TEST_CASE("a flush waits for a running load job up to flush_wait, then reports it without losing rows",
+          "[bigquery][warehouse]") {
+  Env env;
+  BigQueryWarehouseOptions options;
+  options.ship_interval = hours(1);
+  auto w = env.fake.open(env.staging, options);
+  require_stored(*w, batch_of(fixture_records("FUELINST"), "m1", utc("2026-05-06T03:00:00Z")));
+  env.fake.service().set_incomplete_polls(1000);  // effectively never finishes
+  const auto before = env.clock.now();
+  auto f = w->flush();
+  REQUIRE_FALSE(f.ok());
+  CHECK(f.error().kind == gbpm::ErrorKind::temporary);
+  CHECK_THAT(f.error().message, Catch::Contains("still running"));
+  CHECK(env.clock.now() - before <= options.flush_wait + seconds(1));
+  CHECK(w->pending_rows() == 19);
+  CHECK(env.fake.service().requests("POST", kLoadPath) == 1);
+}
+
 TEST_CASE("a failed ship keeps the rows staged across a restart and the next ship delivers them",
           "[bigquery][warehouse]") {
   Env env;
