@@ -26,6 +26,20 @@ struct Fetched {
   Result<std::vector<elexon::Record>> records{std::vector<elexon::Record>{}};
 };
 
+// The page's rows as `dataset` records. A page that names its datasets
+// ({"metadata":{"datasets":[...]}}, e.g. system prices) must name this one:
+// rows of another dataset would otherwise be stored under the wrong schema.
+Result<std::vector<elexon::Record>> decode_chunk(const elexon::Page& page, const std::string& dataset) {
+  const std::vector<std::string>& named = page.metadata_datasets();
+  if (!named.empty() && std::find(named.begin(), named.end(), dataset) == named.end()) {
+    std::string list;
+    for (const std::string& n : named) list += (list.empty() ? "" : ",") + n;
+    return make_error(ErrorKind::data,
+                      fmt::format("the response holds dataset {} (metadata.datasets), not {}", list, dataset));
+  }
+  return elexon::decode_page(page, dataset);
+}
+
 int failure_rank(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::temporary: return 0;
@@ -140,7 +154,7 @@ Result<BackfillSummary> run_backfill(elexon::InsightsClient& client, warehouse::
       // the chunk by its label.
       std::optional<Result<std::vector<elexon::Record>>> decoded;
       auto fetched_one = client.run({chunk.request}, [&](elexon::FetchedChunk& got) -> Status {
-        decoded.emplace(elexon::decode_page(got.page, chunk.dataset));
+        decoded.emplace(decode_chunk(got.page, chunk.dataset));
         return {};
       });
       if (!fetched_one) {

@@ -21,7 +21,8 @@ constexpr seconds kPeriod = market::kPeriodLength;
 // Cadences and publication offsets of the datasets with fixed slots
 // (reference/elexon.md §2): FUELINST rows are published at the end of their
 // 5-minute interval, FUELHH and INDO/ITSDO at the end of their period; MID
-// and NETBSAD are queried by the period itself, FREQ by its sample time.
+// and NETBSAD are queried by the period itself, FREQ by its sample time, and
+// DISEBSP (system prices) by its settlement date and period in the path.
 std::map<std::string_view, DatasetRule> slotted_rules() {
   return {
       {"FUELINST", {"FUELINST", Cadence::instants, minutes(5), "start_time", minutes(5)}},
@@ -31,6 +32,7 @@ std::map<std::string_view, DatasetRule> slotted_rules() {
       {"INDO", {"INDO", Cadence::settlement, kPeriod, {}, kPeriod}},
       {"ITSDO", {"ITSDO", Cadence::settlement, kPeriod, {}, kPeriod}},
       {"NETBSAD", {"NETBSAD", Cadence::settlement, kPeriod, {}, seconds(0)}},
+      {"DISEBSP", {"DISEBSP", Cadence::settlement, kPeriod, {}, seconds(0)}},
   };
 }
 
@@ -45,6 +47,9 @@ std::vector<DatasetRule> make_rules() {
   return out;
 }
 
+// The longest piece of slots handed to plan_dataset at once. For
+// settlement-day endpoints plan_dataset does the cutting (whole days, lone
+// periods), so any cap of at least a day (25 h) works.
 seconds cap_of(const elexon::DatasetEndpoint& endpoint) {
   return endpoint.base_style == elexon::WindowStyle::settlement_period ? seconds(kPeriod) : endpoint.base_max_window;
 }
@@ -125,14 +130,22 @@ Result<std::vector<Chunk>> plan_slots(std::string_view dataset, std::vector<elex
   std::vector<Chunk> out;
   for (const elexon::TimeWindow& run : merge_windows(std::move(slots))) {
     for (const elexon::TimeWindow& piece : split_on_days(run, cap)) {
-      const elexon::TimeWindow request_window{piece.from + (*rule)->request_offset, piece.to + (*rule)->request_offset};
+      const seconds offset = (*rule)->request_offset;
+      const elexon::TimeWindow request_window{piece.from + offset, piece.to + offset};
       auto plan = elexon::plan_dataset({.dataset = std::string(dataset), .window = request_window});
       if (!plan) return std::move(plan).error();
-      if (plan->size() != 1) {
+      // Time-window endpoints plan one request per piece (the cap is theirs).
+      // Settlement-day endpoints (DISEBSP) plan a request per whole day and
+      // one per period of a partial day; each request is its own chunk, so
+      // the journal records exactly what each one brought.
+      if (plan->size() != 1 && endpoint->base_style != elexon::WindowStyle::settlement_day_path) {
         return make_error(ErrorKind::internal, fmt::format("{}: a chunk of {} s planned {} requests", dataset,
                                                            (piece.to - piece.from) / seconds(1), plan->size()));
       }
-      out.push_back(Chunk{.dataset = std::string(dataset), .slots = piece, .request = std::move(plan->front())});
+      for (elexon::PlannedRequest& request : *plan) {
+        const elexon::TimeWindow covered{request.window.from - offset, request.window.to - offset};
+        out.push_back(Chunk{.dataset = std::string(dataset), .slots = covered, .request = std::move(request)});
+      }
     }
   }
   return out;

@@ -15,7 +15,10 @@
 // Chunks never exceed the endpoint's maximum range (elexon::DatasetEndpoint)
 // and start on settlement-day boundaries where the range allows, so a
 // 25-hour autumn day is two FREQ requests (24 h + 1 h) and a 23-hour spring
-// day one.
+// day one. DISEBSP (system prices, /balancing/settlement/system-prices) is
+// fetched by settlement day: a chunk is a whole settlement day (46/48/50
+// periods, one request) or, where only part of a day is wanted (gaps), one
+// settlement period.
 
 #include <chrono>
 #include <string>

@@ -22,7 +22,7 @@
 namespace gbpm::backfill {
 
 // The datasets the dashboard reads that have a fixed cadence.
-inline constexpr std::string_view kDefaultDatasets = "FUELINST,FUELHH,FREQ,MID,INDO,ITSDO";
+inline constexpr std::string_view kDefaultDatasets = "FUELINST,FUELHH,FREQ,MID,INDO,ITSDO,DISEBSP";
 
 struct ToolRequest {
   // --from/--to: settlement dates "YYYY-MM-DD" (inclusive; --to defaults to --from).

@@ -95,7 +95,7 @@ const std::vector<KeyInfo>& known_keys() {
       {"GBPM_SERVICEBUS_SAS_KEY_FILE",
        "file holding the Service Bus SAS key (default $CREDENTIALS_DIRECTORY/servicebus-sas-key)"},
       {"GBPM_BACKFILL_DATASETS",
-       "bmrs-backfill datasets, comma-separated (default FUELINST,FUELHH,FREQ,MID,INDO,ITSDO)"},
+       "bmrs-backfill datasets, comma-separated (default FUELINST,FUELHH,FREQ,MID,INDO,ITSDO,DISEBSP)"},
       {"GBPM_BACKFILL_CONCURRENCY", "bmrs-backfill requests in flight at most (default 4)"},
       {"GBPM_HEALTH_LISTEN", "healthd HOST:PORT (default 127.0.0.1:8080; 0.0.0.0:8080 or [::]:8080 for the secondary)"},
       {"GBPM_HEALTH_INTERVAL", "healthd: how often the checks run (default 15s)"},

@@ -4,7 +4,9 @@
 // maximum range (insights_query.hpp), with up to N requests in flight,
 // retry/backoff of 429/5xx through net::RetryingTransport, and error bodies
 // decoded into clear Errors (insights_response.hpp). Also the settlement
-// system prices (/balancing/settlement/system-prices/{date}[/{period}]).
+// system prices (/balancing/settlement/system-prices/{date}[/{period}]),
+// either through system_prices() or as dataset "DISEBSP" through fetch()
+// (a request per whole settlement day, one per period of a partial day).
 //
 // Rows come back as parsed JSON (Page); decode_page() below turns them into
 // typed records through the dataset registry (dataset.hpp, decode.hpp).

@@ -17,6 +17,7 @@ using std::chrono::hours;
 using std::chrono::seconds;
 
 constexpr seconds kDay = hours(24);
+constexpr std::string_view kSystemPricesPath = "/balancing/settlement/system-prices";
 
 DatasetEndpoint publish(std::string_view code, seconds max, LimitSource source, bool stream = true) {
   return DatasetEndpoint{.dataset = code,
@@ -63,6 +64,14 @@ std::vector<DatasetEndpoint> make_endpoints() {
                                   .stream_style = WindowStyle::from_to});
   }
   out.push_back(publish("REMIT", kDay, LimitSource::assumed));
+  // System prices (§2 "System prices", §3.5): the settlement date and period
+  // are path segments; a day's request returns its 46/48/50 periods.
+  out.push_back(DatasetEndpoint{.dataset = "DISEBSP",
+                                .path = kSystemPricesPath,
+                                .base_style = WindowStyle::settlement_day_path,
+                                .base_max_window = hours(25),
+                                .base_limit = LimitSource::documented,
+                                .stream_style = std::nullopt});
   return out;
 }
 
@@ -71,7 +80,8 @@ std::pair<std::string_view, std::string_view> window_keys(WindowStyle style) {
     case WindowStyle::publish_time: return {"publishDateTimeFrom", "publishDateTimeTo"};
     case WindowStyle::from_to: return {"from", "to"};
     case WindowStyle::measurement_time: return {"measurementDateTimeFrom", "measurementDateTimeTo"};
-    case WindowStyle::settlement_period: return {"settlementDate", "settlementPeriod"};
+    case WindowStyle::settlement_period:
+    case WindowStyle::settlement_day_path: return {"settlementDate", "settlementPeriod"};
   }
   return {"from", "to"};
 }
@@ -125,6 +135,49 @@ Status check_date(std::chrono::year_month_day date) {
   return {};
 }
 
+// {root}/{date} (the whole settlement day) or {root}/{date}/{period}, labelled
+// with `dataset`. The date must be supported (check_date).
+Result<PlannedRequest> settlement_day_request(std::string_view root, std::string_view dataset,
+                                              std::chrono::year_month_day date, std::optional<int> period) {
+  const std::string text = market::format_date(date);
+  if (!period) {
+    return PlannedRequest{.path = fmt::format("{}/{}", root, text),
+                          .window = TimeWindow{market::day_start_utc(date), market::day_end_utc(date)},
+                          .label = fmt::format("{} {}", dataset, text)};
+  }
+  auto start = market::period_start_utc(date, *period);
+  if (!start) {
+    return make_error(ErrorKind::usage, fmt::format("settlement period {} does not exist on {} ({} periods)", *period,
+                                                    text, market::periods_in_day(date)));
+  }
+  return PlannedRequest{.path = fmt::format("{}/{}/{}", root, text, *period),
+                        .window = TimeWindow{*start, *start + market::kPeriodLength},
+                        .label = fmt::format("{} {} SP{}", dataset, text, *period)};
+}
+
+// The settlement_day_path plan of `window`: one request per settlement day
+// whose every period starts in the window, one per period otherwise.
+Result<std::vector<PlannedRequest>> plan_settlement_days(const DatasetEndpoint& endpoint, TimeWindow window) {
+  const std::vector<market::SettlementPeriod> periods = periods_starting_in(window);
+  std::vector<PlannedRequest> plan;
+  for (std::size_t i = 0; i < periods.size();) {
+    const std::chrono::year_month_day date = periods[i].date;
+    std::size_t end = i;
+    while (end < periods.size() && periods[end].date == date) ++end;
+    if (auto ok = check_date(date); !ok) return std::move(ok).error();
+    const bool whole_day = static_cast<int>(end - i) == market::periods_in_day(date);
+    for (std::size_t k = i; k < end; ++k) {
+      auto request = settlement_day_request(endpoint.path, endpoint.dataset, date,
+                                            whole_day ? std::nullopt : std::optional(periods[k].period));
+      if (!request) return std::move(request).error();
+      plan.push_back(std::move(*request));
+      if (whole_day) break;
+    }
+    i = end;
+  }
+  return plan;
+}
+
 }  // namespace
 
 const std::vector<DatasetEndpoint>& all_endpoints() {
@@ -144,6 +197,7 @@ std::string_view to_string(WindowStyle style) {
     case WindowStyle::from_to: return "from_to";
     case WindowStyle::settlement_period: return "settlement_period";
     case WindowStyle::measurement_time: return "measurement_time";
+    case WindowStyle::settlement_day_path: return "settlement_day_path";
   }
   return "unknown";
 }
@@ -199,8 +253,22 @@ Result<std::vector<PlannedRequest>> plan_dataset(const DatasetQuery& query) {
     return make_error(ErrorKind::usage, fmt::format("{} has no /stream endpoint", query.dataset));
   }
   const WindowStyle style = stream ? *endpoint->stream_style : endpoint->base_style;
+  if (style == WindowStyle::settlement_day_path) {
+    if (!query.filters.empty()) {
+      return make_error(ErrorKind::usage, fmt::format("{}: {} takes no filters (\"{}\" given)", query.dataset,
+                                                      endpoint->path, query.filters.front().first));
+    }
+    if (query.chunk) {
+      return make_error(
+          ErrorKind::usage,
+          fmt::format("{}: requests are one settlement day or one period; a chunk size cannot be set", query.dataset));
+    }
+    return plan_settlement_days(*endpoint, TimeWindow{ceil_seconds(query.window.from), ceil_seconds(query.window.to)});
+  }
   const std::string base_path =
-      fmt::format("/datasets/{}{}", encode_query_component(query.dataset), stream ? "/stream" : "");
+      endpoint->path.empty()
+          ? fmt::format("/datasets/{}{}", encode_query_component(query.dataset), stream ? "/stream" : "")
+          : std::string(endpoint->path) + (stream ? "/stream" : "");
   std::vector<PlannedRequest> plan;
 
   if (style == WindowStyle::settlement_period) {
@@ -249,21 +317,7 @@ Result<std::vector<PlannedRequest>> plan_dataset(const DatasetQuery& query) {
 
 Result<PlannedRequest> system_prices_request(std::chrono::year_month_day date, std::optional<int> period) {
   if (auto ok = check_date(date); !ok) return std::move(ok).error();
-  const std::string text = market::format_date(date);
-  const core::TimePoint day_start = market::day_start_utc(date);
-  if (!period) {
-    return PlannedRequest{.path = "/balancing/settlement/system-prices/" + text,
-                          .window = TimeWindow{day_start, market::day_end_utc(date)},
-                          .label = "system prices " + text};
-  }
-  auto start = market::period_start_utc(date, *period);
-  if (!start) {
-    return make_error(ErrorKind::usage, fmt::format("settlement period {} does not exist on {} ({} periods)", *period,
-                                                    text, market::periods_in_day(date)));
-  }
-  return PlannedRequest{.path = fmt::format("/balancing/settlement/system-prices/{}/{}", text, *period),
-                        .window = TimeWindow{*start, *start + market::kPeriodLength},
-                        .label = fmt::format("system prices {} SP{}", text, *period)};
+  return settlement_day_request(kSystemPricesPath, "DISEBSP", date, period);
 }
 
 Result<std::vector<PlannedRequest>> plan_system_prices(std::chrono::year_month_day first,

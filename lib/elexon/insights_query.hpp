@@ -40,6 +40,10 @@ enum class WindowStyle {
   from_to,            // from / to
   settlement_period,  // settlementDate + settlementPeriod: one period per request
   measurement_time,   // measurementDateTimeFrom / measurementDateTimeTo
+  // Path segments, no query: {path}/{settlementDate} for a whole settlement
+  // day, {path}/{settlementDate}/{settlementPeriod} for one period (system
+  // prices, §3.5: no range, no stream).
+  settlement_day_path,
 };
 
 // /datasets/{X} or /datasets/{X}/stream.
@@ -55,12 +59,16 @@ enum class LimitSource {
 // The request conventions of one dataset.
 struct DatasetEndpoint {
   std::string_view dataset;  // "FUELINST"
+  // The path below the base URL; empty: /datasets/{dataset}. DISEBSP is
+  // served at /balancing/settlement/system-prices.
+  std::string_view path{};
   WindowStyle base_style = WindowStyle::publish_time;
   // Longest window one base request may cover (ignored for
-  // settlement_period, which is one period per request).
+  // settlement_period, which is one period per request, and for
+  // settlement_day_path, which is one settlement day or one period).
   std::chrono::seconds base_max_window{std::chrono::hours(24)};
   LimitSource base_limit = LimitSource::assumed;
-  // nullopt: the dataset has no /stream variant (INDO, ITSDO).
+  // nullopt: the dataset has no /stream variant (INDO, ITSDO, DISEBSP).
   std::optional<WindowStyle> stream_style;
   // Window of one stream request. Streams document no cap; a day per request
   // keeps market-wide pulls bounded (§3.4).
@@ -107,7 +115,10 @@ struct PlannedRequest {
   // styles the windows of a plan are consecutive and together cover the
   // caller's window exactly (seconds precision). For settlement_period it is
   // the one period requested: a period is in the plan when its start lies in
-  // the caller's window.
+  // the caller's window. For settlement_day_path it is the settlement day
+  // when every period of that day starts in the caller's window (one request
+  // for the day), else the one period requested; so a whole-day backfill is
+  // one request per day and a partial day asks for exactly its periods.
   TimeWindow window{};
   // For messages and progress: "FUELINST 2026-05-06T00:00:00Z..2026-05-06T23:59:59Z".
   std::string label;
@@ -120,8 +131,9 @@ std::vector<TimeWindow> split_window(TimeWindow window, std::chrono::seconds spa
 
 // The requests that fetch `query`, in time order. ErrorKind::usage when the
 // dataset is unknown, the dataset has no stream, from > to, the chunk
-// override is out of range, or a filter names a parameter the client sets.
-// An empty window (from == to) plans no request.
+// override is out of range, a filter names a parameter the client sets, or
+// filters or a chunk are given for a path-style endpoint (DISEBSP), which
+// takes neither. An empty window (from == to) plans no request.
 Result<std::vector<PlannedRequest>> plan_dataset(const DatasetQuery& query);
 
 // One request per settlement date from `first` to `last` inclusive:

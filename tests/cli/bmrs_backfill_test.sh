@@ -4,8 +4,9 @@
 # kill -9 midway and resumed without refetching journaled chunks (requests
 # counted at the fake); a second run fetches nothing; --gaps repairs exactly
 # the rows deleted with sqlite3; 400 problem → exit 69 with its detail;
-# persistent 503 → exit 75, then a re-run completes; the run record; and the
-# daily cron invocation (--config FILE --gaps --days 7) as written.
+# persistent 503 → exit 75, then a re-run completes; the run record; system
+# prices (DISEBSP) by day and their gaps by period; and the daily cron
+# invocation (--config FILE --gaps --days 7) as written.
 set -euo pipefail
 backfill=$1
 fake=$2
@@ -109,6 +110,41 @@ check "--gaps requests" 6 "$(requests)"
 check "--gaps restored every row" "$before" "$(fingerprint)"
 check "--gaps rows written" $((2 * 20 + 4 * 20 + 1 + 2)) "$(py_record 'r["rows_written"]')"
 check "--gaps API calls in the run record" 6 "$(py_record 'r["api_calls"]')"
+
+# --- system prices (DISEBSP): one request per settlement day, gaps period by period ----
+"$backfill" --help 2>/dev/null | grep -q "DISEBSP" && echo "ok   --help lists DISEBSP" ||
+  { echo "FAIL --help does not mention DISEBSP"; failures=$((failures + 1)); }
+sp_base=/balancing/settlement/system-prices
+check "DISEBSP dry run: a request per settlement day" "$sp_base/2026-10-24 $sp_base/2026-10-25 $sp_base/2026-10-26" \
+  "$("$backfill" --dataset DISEBSP --from 2026-10-24 --to 2026-10-26 --dry-run 2>/dev/null | cut -f2 | xargs)"
+prices() {
+  q "SELECT group_concat(k, ' ') FROM (SELECT settlement_date || '/' || settlement_period || '=' || system_sell_price ||
+     '@' || created_date_time AS k FROM bmrs_disebsp ORDER BY settlement_date, settlement_period)"
+}
+reset_requests
+set +e
+"$backfill" --dataset DISEBSP --from 2026-10-24 --to 2026-10-26 2>"$work/sp.err"
+rc=$?
+set -e
+check "DISEBSP range exits 0" 0 "$rc"
+[[ $rc -eq 0 ]] || cat "$work/sp.err"
+check "DISEBSP range requests" 3 "$(requests)"
+check "DISEBSP rows (48 + 50 + 48 periods)" $((48 + 50 + 48)) "$(q 'SELECT count(*) FROM bmrs_disebsp')"
+prices_before=$(prices)
+q "DELETE FROM bmrs_disebsp WHERE settlement_date = '2026-10-25' AND settlement_period IN (1, 2, 50);"
+reset_requests
+set +e
+"$backfill" --dataset DISEBSP --gaps --days 3 --as-of 2026-10-27T12:00:00Z 2>"$work/spgaps.err"
+rc=$?
+set -e
+check "DISEBSP --gaps exits 0" 0 "$rc"
+[[ $rc -eq 0 ]] || cat "$work/spgaps.err"
+check "DISEBSP --gaps asks for just the 3 missing periods" 3 "$(requests)"
+check "DISEBSP --gaps restored the prices" "$prices_before" "$(prices)"
+reset_requests
+"$backfill" --dataset DISEBSP --gaps --days 3 --as-of 2026-10-27T12:00:00Z 2>"$work/spgaps2.err"
+check "DISEBSP second --gaps run fetches nothing" 0 "$(requests)"
+check "DISEBSP second --gaps run changes nothing" "$prices_before" "$(prices)"
 
 # --- a 400 problem body: exit 69 with its detail --------------------------------------
 problem='{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":{"":["The date range must not exceed 7 days."]}}'

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
                    "  bmrs-backfill --gaps --days 7                    missing slots of the last 7 complete days\n"
                    "  bmrs-backfill --config /etc/gbpm/gbpm.env --gaps --days 7      (the daily cron job)\n"
                    "  bmrs-backfill --dataset FREQ --from 2026-10-25 --dry-run       print the requests only\n"
+                   "  bmrs-backfill --dataset DISEBSP --from 2026-08-01 --to 2026-08-03  system prices (SSP/SBP)\n"
                    "  GBPM_ELEXON_URL=https://127.0.0.1:8443/bmrs/api/v1 GBPM_CA_FILE=ca.pem bmrs-backfill ...\n"
                    "Dates are settlement days (Europe/London), inclusive. Requests are chunked to each endpoint's\n"
                    "maximum range; stored chunks are journaled in $GBPM_HOME/backfill/<DATASET>.chunks, so a\n"
@@ -26,7 +27,8 @@ int main(int argc, char** argv) {
        .lock_target_keys = {"GBPM_WAREHOUSE"}});
   gbpm::backfill::ToolRequest request;
   tool.add_setting("--dataset", "GBPM_BACKFILL_DATASETS",
-                   "Datasets, comma-separated (default FUELINST,FUELHH,FREQ,MID,INDO,ITSDO)");
+                   "Datasets, comma-separated (default FUELINST,FUELHH,FREQ,MID,INDO,ITSDO,DISEBSP; "
+                   "--gaps needs a dataset with fixed slots: these or NETBSAD)");
   tool.add_setting("--concurrency", "GBPM_BACKFILL_CONCURRENCY", "Requests in flight at most (default 4)");
   tool.app().add_option("--from", request.from, "First settlement date, YYYY-MM-DD");
   tool.app().add_option("--to", request.to, "Last settlement date, YYYY-MM-DD (default: --from)");

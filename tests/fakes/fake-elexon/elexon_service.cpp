@@ -252,6 +252,21 @@ std::optional<std::string> fixture_rows(const std::filesystem::path& file) {
   return *out;
 }
 
+// The first row of a fixture file's "data" array, as text.
+std::optional<std::string> first_fixture_row(const std::filesystem::path& file) {
+  auto text = read_file(file);
+  if (!text) return std::nullopt;
+  auto doc = json::parse(*text);
+  if (!doc) return std::nullopt;
+  const json::View row = doc->root().field("data").index(0);
+  if (!row.is_object()) return std::nullopt;
+  json::Writer w;
+  w.value(row);
+  auto out = w.finish();
+  if (!out) return std::nullopt;
+  return *out;
+}
+
 }  // namespace
 
 std::map<std::string, std::chrono::seconds> default_max_windows() {
@@ -408,6 +423,8 @@ struct ElexonService::Impl {
   void system_prices(const httplib::Request& req, httplib::Response& res) const {
     const std::string date_text = req.matches[1];
     const std::string period_text = req.matches.size() > 3 ? std::string(req.matches[3]) : std::string();
+    // No /stream variant (§3.5): Elexon's 404, as for any unknown route.
+    if (period_text == "stream") return send_not_found(res);
     auto date = market::parse_date(date_text);
     if (!date) return send_problem(res, "settlementDate", fmt::format("The value '{}' is not valid.", date_text));
     std::optional<int> period;
@@ -422,10 +439,16 @@ struct ElexonService::Impl {
     if (date_text == "2026-08-01" && period == 5) {
       return serve_fixture(res, "balancing_settlement_system-prices_2026-08-01_5.json");
     }
+    // The day's answer holds the fixture's row for 2026-08-01 SP5 too, so a
+    // day request and a period request agree (numbers reformatted).
+    const std::optional<std::string> fixture_sp5 =
+        date_text == "2026-08-01" ? first_fixture_row(api("balancing_settlement_system-prices_2026-08-01_5.json"))
+                                  : std::nullopt;
     std::vector<std::string> rows;
     const int periods = market::periods_in_day(*date);
     for (int p = 1; p <= periods; ++p) {
-      if (!period || *period == p) rows.push_back(system_price_row(*date, p));
+      if (period && *period != p) continue;
+      rows.push_back(p == 5 && fixture_sp5 ? *fixture_sp5 : system_price_row(*date, p));
     }
     send_json(res, R"({"metadata":{"datasets":["DISEBSP"]},"data":)" + join_array(rows) + "}");
   }

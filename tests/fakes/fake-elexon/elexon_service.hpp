@@ -12,7 +12,11 @@
 //                              api/error_400_problem.json)
 //   GET /datasets/{X}/stream   the same rows as a bare array (no range cap)
 //   GET /balancing/settlement/system-prices/{date}[/{period}]
-//                              {"metadata":{"datasets":["DISEBSP"]},"data":[...]}
+//                              {"metadata":{"datasets":["DISEBSP"]},"data":[...]}:
+//                              the day's 46/48/50 periods or the one period
+//                              (none for a period the day lacks, as Elexon);
+//                              a bad date or period is a 400 problem body,
+//                              .../stream a 404 (there is none)
 //   GET /reference/fueltypes/all, /generation/outturn/interconnectors,
 //       /remit/list/by-publish  the fixture files
 // Rows: FUELINST (every 5 min, 20 fuel types), FUELHH (every 30 min), FREQ
@@ -21,7 +25,7 @@
 // for any window, inclusive at both ends like Elexon, with 46/48/50 periods
 // per settlement day; PN and QPN base rows are generated per settlement period;
 // system prices are generated per period, except 2026-08-01 SP5, which is
-// the byte-exact fixture. Other datasets answer with their fixture file
+// the fixture's row (byte-exact when asked for alone). Other datasets answer with their fixture file
 // (api/datasets_<X>.json, api/datasets_<X>_stream.json), unfiltered.
 // Simplification: window parameters are required on every /datasets
 // endpoint (Elexon returns the latest publish without them); a stream given

@@ -406,3 +406,153 @@ TEST_CASE("chunks that may still gain rows are stored but not journaled", "[back
   CHECK(env.service.request_count() == 2);
   CHECK(second->total().rows_inserted == 0);
 }
+
+namespace {
+
+// SSP/SBP/version of every stored period, IRIS and API tables together.
+std::string price_fingerprint(Env& env) {
+  auto rows = env.wh->query(
+      "SELECT settlement_date, settlement_period, system_sell_price, system_buy_price, created_date_time FROM "
+      "(SELECT * FROM bmrs_disebsp UNION ALL SELECT * FROM bmrs_disebsp_iris) ORDER BY 1, 2",
+      {});
+  REQUIRE(rows.ok());
+  std::string out;
+  for (const auto& row : *rows) {
+    for (const auto& cell : row) {
+      if (auto n = cell.as_number()) out += std::to_string(*n);
+      if (auto s = cell.as_text()) out += *s;
+      out += ',';
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::multiset<std::string> asked_paths(Env& env) {
+  std::multiset<std::string> out;
+  for (const auto& r : env.service.requests()) out.insert(r.path + (r.query.empty() ? "" : "?" + r.query));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("DISEBSP: a range is one system-prices request per settlement day, journaled", "[backfill][fake][disebsp]") {
+  Env env;
+  const auto chunks = env.plan({"DISEBSP"}, "2025-10-25", "2025-10-27");
+  REQUIRE(chunks.size() == 3);
+  auto first = env.run(chunks);
+  REQUIRE(first.ok());
+  CHECK(first->failures.empty());
+  CHECK(asked_paths(env) == std::multiset<std::string>{"/bmrs/api/v1/balancing/settlement/system-prices/2025-10-25",
+                                                       "/bmrs/api/v1/balancing/settlement/system-prices/2025-10-26",
+                                                       "/bmrs/api/v1/balancing/settlement/system-prices/2025-10-27"});
+  const int p = periods("2025-10-25", "2025-10-27");
+  REQUIRE(p == 48 + 50 + 48);
+  CHECK(first->total().rows_inserted == static_cast<std::size_t>(p));
+  CHECK(env.count("bmrs_disebsp") == p);
+  CHECK(env.scalar("SELECT COUNT(DISTINCT settlement_period) FROM bmrs_disebsp WHERE settlement_date = '2025-10-26'") ==
+        50);
+  // SP1 of the long day starts at 23:00Z the evening before (BST).
+  auto sp1 = env.wh->query(
+      "SELECT start_time FROM bmrs_disebsp WHERE settlement_date = '2025-10-26' AND settlement_period = 1", {});
+  REQUIRE(sp1.ok());
+  REQUIRE(sp1->size() == 1);
+  CHECK(sp1->front().at(0).as_text().value_or("") == "2025-10-25T23:00:00.000Z");
+
+  env.service.reset_stats();
+  auto second = env.run(chunks);
+  REQUIRE(second.ok());
+  CHECK(env.service.request_count() == 0);
+  CHECK(second->total().chunks_skipped == 3);
+}
+
+TEST_CASE(
+    "DISEBSP: gaps in system prices are found, filled with exactly the missing periods, and a second run "
+    "stores nothing new",
+    "[backfill][fake][disebsp]") {
+  Env env;
+  // The prices arrived through IRIS except for an outage: move everything to
+  // the IRIS table, then lose 2025-10-25 SP47-48, the whole 50-period
+  // 2025-10-26, 2025-10-27 SP1 (one run of 53 periods) and 2025-10-27 SP30.
+  REQUIRE(env.run(env.plan({"DISEBSP"}, "2025-10-25", "2025-10-27")).ok());
+  const std::string full = price_fingerprint(env);
+  env.exec(
+      "INSERT INTO bmrs_disebsp_iris SELECT * FROM bmrs_disebsp; DELETE FROM bmrs_disebsp;"
+      "DELETE FROM bmrs_disebsp_iris WHERE (settlement_date = '2025-10-25' AND settlement_period >= 47) OR "
+      "settlement_date = '2025-10-26' OR (settlement_date = '2025-10-27' AND settlement_period IN (1, 30));");
+  CHECK(env.count("bmrs_disebsp_iris") == 48 + 48 - 4);
+
+  auto gaps = find_gaps(*env.wh, "DISEBSP", day("2025-10-25"), day("2025-10-27"));
+  REQUIRE(gaps.ok());
+  using W = elexon::TimeWindow;
+  CHECK(*gaps == std::vector<W>{{at("2025-10-25T22:00:00Z"), at("2025-10-27T00:30:00Z")},
+                                {at("2025-10-27T14:30:00Z"), at("2025-10-27T15:00:00Z")}});
+  auto repair = plan_slots("DISEBSP", *gaps);
+  REQUIRE(repair.ok());
+  REQUIRE(repair->size() == 5);
+
+  env.service.reset_stats();
+  auto filled = env.run(*repair, JournalMode::refetch);  // as --gaps runs it
+  REQUIRE(filled.ok());
+  CHECK(filled->failures.empty());
+  const std::string base = "/bmrs/api/v1/balancing/settlement/system-prices/";
+  CHECK(asked_paths(env) == std::multiset<std::string>{base + "2025-10-25/47", base + "2025-10-25/48",
+                                                       base + "2025-10-26", base + "2025-10-27/1",
+                                                       base + "2025-10-27/30"});
+  CHECK(filled->total().rows_inserted == 2 + 50 + 1 + 1);
+  CHECK(env.count("bmrs_disebsp") == 54);
+  CHECK(price_fingerprint(env) == full);  // the same prices and versions as before the loss
+  auto after = find_gaps(*env.wh, "DISEBSP", day("2025-10-25"), day("2025-10-27"));
+  REQUIRE(after.ok());
+  CHECK(after->empty());
+
+  // Run twice: the same repair stores nothing new, and a fresh gap search
+  // plans nothing at all.
+  env.service.reset_stats();
+  auto again = env.run(*repair, JournalMode::refetch);
+  REQUIRE(again.ok());
+  CHECK(again->failures.empty());
+  CHECK(again->total().rows_received == 54);
+  CHECK(again->total().rows_inserted == 0);
+  CHECK(env.count("bmrs_disebsp") == 54);
+  CHECK(price_fingerprint(env) == full);
+  auto none = plan_slots("DISEBSP", *after);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("DISEBSP: throttling is retried, a refused day is reported, another dataset's payload is refused",
+          "[backfill][fake][disebsp]") {
+  Env env;
+  const std::string prefix = "/bmrs/api/v1/balancing/settlement/system-prices/";
+  env.host.inject(fakes::Fault{.path_prefix = prefix + "2026-02-02",
+                               .count = 1,
+                               .status = 429,
+                               .body = R"({"message":"slow down"})",
+                               .headers = {{"Retry-After", "2"}}});
+  env.host.inject(fakes::Fault{.path_prefix = prefix + "2026-02-03",
+                               .count = 1,
+                               .status = 400,
+                               .body = testing::read_fixture_file(fixtures_dir() / "api" / "error_400_problem.json"),
+                               .content_type = "application/problem+json"});
+  auto done = env.run(env.plan({"DISEBSP"}, "2026-02-02", "2026-02-03"), JournalMode::resume, 1);
+  REQUIRE(done.ok());
+  REQUIRE(done->failures.size() == 1);
+  CHECK_THAT(done->failures[0].error.message, Catch::Contains("DISEBSP 2026-02-03") && Catch::Contains("HTTP 400"));
+  CHECK(outcome(*done).error().kind == ErrorKind::unavailable);  // exit 69
+  CHECK(env.clock.sleeps() == std::vector<core::Duration>{std::chrono::seconds(2)});
+  CHECK(env.count("bmrs_disebsp") == 48);  // the throttled day, after its retry
+
+  // A 200 whose metadata names another dataset is not stored as prices.
+  env.host.inject(fakes::Fault{.path_prefix = prefix + "2026-02-03",
+                               .count = 1,
+                               .status = 200,
+                               .body = R"({"metadata":{"datasets":["BOAV"]},"data":[{"settlementDate":"2026-02-03",)"
+                                       R"("settlementPeriod":1,"createdDateTime":"2026-02-04T01:00:00Z"}]})"});
+  auto wrong = env.run(env.plan({"DISEBSP"}, "2026-02-03", "2026-02-03"));
+  REQUIRE(wrong.ok());
+  REQUIRE(wrong->failures.size() == 1);
+  CHECK(wrong->failures[0].error.kind == ErrorKind::data);  // exit 65
+  CHECK_THAT(wrong->failures[0].error.message, Catch::Contains("BOAV"));
+  CHECK(env.count("bmrs_disebsp") == 48);
+}

@@ -169,3 +169,33 @@ TEST_CASE("without a terminal, progress is a log line per interval, not per chun
   CHECK_THAT(text, Catch::Contains("chunks_done=1 ") && Catch::Contains("chunks_done=6 "));
   CHECK(text.find('\r') == std::string::npos);
 }
+
+TEST_CASE("DISEBSP is backfillable by settlement period: whole days are one request, a partial day one per period",
+          "[backfill][plan][disebsp]") {
+  const DatasetRule* rule = find_rule("DISEBSP");
+  REQUIRE(rule != nullptr);
+  CHECK(rule->cadence == Cadence::settlement);
+  CHECK(rule->step == minutes(30));
+
+  // Days: the 46-period spring day is one request like any other.
+  const auto days = range("DISEBSP", "2026-03-28", "2026-03-30");
+  REQUIRE(days.size() == 3);
+  CHECK(days[1].request.path == "/balancing/settlement/system-prices/2026-03-29");
+  CHECK(days[1].slots.from == at("2026-03-29T00:00:00Z"));
+  CHECK(days[1].slots.to == at("2026-03-29T23:00:00Z"));
+  CHECK(days[0].slots.to == days[1].slots.from);
+  CHECK(days[2].slots.to == at("2026-03-30T23:00:00Z"));  // BST from the 29th
+
+  // Gaps: SP21-22 of one day and the whole next day (GMT).
+  auto chunks = plan_slots("DISEBSP", {{at("2026-01-15T10:00:00Z"), at("2026-01-15T11:00:00Z")},
+                                       {at("2026-01-16T00:00:00Z"), at("2026-01-17T00:00:00Z")}});
+  REQUIRE(chunks.ok());
+  REQUIRE(chunks->size() == 3);
+  CHECK(chunks->at(0).request.path == "/balancing/settlement/system-prices/2026-01-15/21");
+  CHECK(chunks->at(0).slots.from == at("2026-01-15T10:00:00Z"));
+  CHECK(chunks->at(0).slots.to == at("2026-01-15T10:30:00Z"));
+  CHECK(chunks->at(1).request.path == "/balancing/settlement/system-prices/2026-01-15/22");
+  CHECK(chunks->at(2).request.path == "/balancing/settlement/system-prices/2026-01-16");
+  CHECK(chunks->at(2).slots.to - chunks->at(2).slots.from == hours(24));
+  for (const Chunk& c : *chunks) CHECK(c.dataset == "DISEBSP");
+}

@@ -5,14 +5,19 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/time.hpp"
+#include "elexon/decode.hpp"
+#include "market/settlement.hpp"
+#include "support/fixtures.hpp"
 
 using namespace gbpm;
 using namespace gbpm::elexon;
@@ -329,4 +334,71 @@ TEST_CASE("after a failed chunk no further chunk is requested", "[elexon][insigh
                            [](FetchedChunk&) { return Status{}; });
   REQUIRE_FALSE(done.ok());
   CHECK(transport.requests().size() == 1);
+}
+
+TEST_CASE("DISEBSP fetched by dataset decodes the real payload exactly as the IRIS message",
+          "[elexon][insights][disebsp]") {
+  const std::filesystem::path dir = testing::elexon_fixtures();
+  const std::string payload =
+      testing::read_fixture_file(dir / "api" / "balancing_settlement_system-prices_2026-08-01_5.json");
+  net::FakeTransport transport;
+  transport.set_handler([&payload](const net::Request& r) -> Result<net::Response> {
+    if (r.url.ends_with("/balancing/settlement/system-prices/2026-08-01/5")) return net::Response{200, {}, payload};
+    return net::Response{404, {}, R"({"statusCode":404,"message":"Resource not found"})"};
+  });
+  core::FakeClock clock;
+  InsightsClient client(InsightsClient::share(transport), clock, quick_options());
+
+  // SP5 of the BST day 2026-08-01 starts at 01:00Z.
+  std::vector<Record> records;
+  auto done = client.fetch({.dataset = "DISEBSP", .window = {at("2026-08-01T01:00:00Z"), at("2026-08-01T01:30:00Z")}},
+                           [&](FetchedChunk& chunk) -> Status {
+                             CHECK(chunk.page.metadata_datasets() == std::vector<std::string>{"DISEBSP"});
+                             auto decoded = decode_page(chunk.page, "DISEBSP");
+                             if (!decoded) return std::move(decoded).error();
+                             records = std::move(*decoded);
+                             return {};
+                           });
+  INFO((done.ok() ? std::string() : done.error().message));
+  REQUIRE(done.ok());
+  REQUIRE(transport.requests().size() == 1);
+  CHECK(transport.requests()[0].url ==
+        "https://elexon.test/bmrs/api/v1/balancing/settlement/system-prices/2026-08-01/5");
+  REQUIRE(records.size() == 1);
+  const Record& api = records[0];
+  CHECK(key_of(api) == "DISEBSP|2026-08-01|5");
+  CHECK(api.number("system_sell_price") == 160.0);
+  CHECK(api.number("system_buy_price") == 160.0);
+  CHECK(api.number("net_imbalance_volume") == 344.249492314814801830);
+  CHECK(api.timestamp("created_date_time") == at("2026-08-02T01:44:33Z"));
+  CHECK(api.timestamp("start_time") == at("2026-08-01T01:00:00Z"));
+  CHECK(api.text("price_derivation_code") == "P");
+  CHECK_FALSE(api.number("replacement_price").has_value());
+
+  // The same period through the IRIS path: the same DatasetSpec, the same values.
+  auto iris = decode_message(testing::read_fixture_file(dir / "iris" / "DISEBSP.json"), "DISEBSP", "");
+  REQUIRE(iris.ok());
+  REQUIRE(iris->records.size() == 1);
+  CHECK(iris->spec == api.spec);
+  CHECK(iris->records[0] == api);
+}
+
+TEST_CASE("a whole settlement day of DISEBSP is one request", "[elexon][insights][disebsp]") {
+  net::FakeTransport transport;
+  transport.set_handler([](const net::Request&) -> Result<net::Response> {
+    return net::Response{200, {}, R"({"metadata":{"datasets":["DISEBSP"]},"data":[]})"};
+  });
+  core::FakeClock clock;
+  InsightsClient client(InsightsClient::share(transport), clock, quick_options(2));
+  auto done = client.fetch(
+      {.dataset = "DISEBSP",
+       .window = {market::day_start_utc(year{2025} / October / 26), market::day_end_utc(year{2025} / October / 27)}},
+      [](FetchedChunk&) { return Status{}; });
+  REQUIRE(done.ok());
+  CHECK(done->chunks == 2);
+  std::set<std::string> asked;
+  for (const auto& r : transport.requests()) asked.insert(r.url);
+  CHECK(asked ==
+        std::set<std::string>{"https://elexon.test/bmrs/api/v1/balancing/settlement/system-prices/2025-10-26",
+                              "https://elexon.test/bmrs/api/v1/balancing/settlement/system-prices/2025-10-27"});
 }

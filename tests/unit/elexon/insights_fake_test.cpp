@@ -291,3 +291,49 @@ TEST_CASE("e2e: fetched pages decode into typed records through the registry", "
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.error().kind == ErrorKind::usage);
 }
+
+TEST_CASE("e2e: fake-elexon serves system prices as Elexon does, errors and throttling included",
+          "[elexon][insights][e2e][disebsp]") {
+  Hosted h;
+  InsightsClient client = h.client(1);
+
+  // The day holds the real payload's period too, so day and period agree.
+  auto day = client.system_prices(year{2026} / August / 1);
+  REQUIRE(day.ok());
+  REQUIRE(day->size() == 48);
+  CHECK(day->metadata_datasets() == std::vector<std::string>{"DISEBSP"});
+  const json::View sp5 = day->rows_array().index(4);
+  CHECK(sp5.field("settlementPeriod").as_int().value() == 5);
+  CHECK(sp5.field("netImbalanceVolume").as_double().value() == 344.249492314814801830);
+  CHECK(text(sp5, "createdDateTime") == "2026-08-02T01:44:33Z");
+  auto decoded = decode_page(*day, "DISEBSP");
+  INFO((decoded.ok() ? std::string() : decoded.error().message));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->size() == 48);
+
+  // A period the day does not have: 200 with no rows.
+  auto none = client.get("/balancing/settlement/system-prices/2026-08-01/49");
+  REQUIRE(none.ok());
+  CHECK(none->size() == 0);
+  // A bad date: a 400 problem body, reported with its field.
+  auto bad = client.get("/balancing/settlement/system-prices/2026-13-01");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().kind == ErrorKind::usage);
+  CHECK_THAT(bad.error().message, Catch::Contains("HTTP 400") && Catch::Contains("settlementDate"));
+  // There is no stream variant.
+  auto stream = client.get("/balancing/settlement/system-prices/2026-08-01/stream");
+  REQUIRE_FALSE(stream.ok());
+  CHECK_THAT(stream.error().message, Catch::Contains("HTTP 404"));
+
+  // Throttling and outages on this route are retried like any other.
+  h.host.inject(fakes::Fault{.path_prefix = "/bmrs/api/v1/balancing/settlement/system-prices",
+                             .count = 1,
+                             .status = 429,
+                             .headers = {{"Retry-After", "1"}}});
+  h.host.inject(
+      fakes::Fault{.path_prefix = "/bmrs/api/v1/balancing/settlement/system-prices", .count = 1, .status = 503});
+  auto retried = client.system_prices(year{2026} / August / 2, 10);
+  REQUIRE(retried.ok());
+  CHECK(retried->size() == 1);
+  CHECK(h.clock.sleeps().size() == 2);
+}

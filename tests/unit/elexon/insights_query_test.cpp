@@ -200,3 +200,71 @@ TEST_CASE("system prices: one request per settlement date, periods checked again
   CHECK(sp47.error().kind == ErrorKind::usage);
   CHECK_THAT(sp47.error().message, Catch::Contains("46 periods"));
 }
+
+TEST_CASE("DISEBSP is asked for by settlement day in the path, a partial day period by period",
+          "[elexon][insights][disebsp]") {
+  const DatasetEndpoint* endpoint = find_endpoint("DISEBSP");
+  REQUIRE(endpoint != nullptr);
+  CHECK(endpoint->base_style == WindowStyle::settlement_day_path);
+  CHECK(endpoint->path == "/balancing/settlement/system-prices");
+
+  // The last hour of a BST day (SP47, SP48), the whole 50-period autumn day,
+  // then the first hour of a GMT day (SP1, SP2).
+  const TimeWindow w{at("2025-10-25T22:00:00Z"), at("2025-10-27T01:00:00Z")};
+  const auto plan = plan_ok({.dataset = "DISEBSP", .window = w});
+  std::vector<std::string> paths;
+  for (const auto& r : plan) paths.push_back(r.path);
+  CHECK(paths == std::vector<std::string>{"/balancing/settlement/system-prices/2025-10-25/47",
+                                          "/balancing/settlement/system-prices/2025-10-25/48",
+                                          "/balancing/settlement/system-prices/2025-10-26",
+                                          "/balancing/settlement/system-prices/2025-10-27/1",
+                                          "/balancing/settlement/system-prices/2025-10-27/2"});
+  check_covers_exactly(plan, w);
+  REQUIRE(plan.size() == 5);
+  CHECK(plan[2].window == TimeWindow{at("2025-10-25T23:00:00Z"), at("2025-10-27T00:00:00Z")});  // 25 hours
+  CHECK(plan[2].label == "DISEBSP 2025-10-26");
+  CHECK(plan[0].label == "DISEBSP 2025-10-25 SP47");
+
+  // A 23-hour spring day is one request; three whole days are three.
+  const auto spring = plan_ok(
+      {.dataset = "DISEBSP",
+       .window = {market::day_start_utc(year{2026} / March / 28), market::day_end_utc(year{2026} / March / 30)}});
+  REQUIRE(spring.size() == 3);
+  CHECK(spring[1].path == "/balancing/settlement/system-prices/2026-03-29");
+  CHECK(spring[1].window.to - spring[1].window.from == hours(23));
+
+  // A period is planned when its start lies in the window; a BST day's SP1
+  // starts the previous UTC evening.
+  const auto bst = plan_ok({.dataset = "DISEBSP", .window = {at("2026-07-31T23:00:00Z"), at("2026-07-31T23:30:00Z")}});
+  REQUIRE(bst.size() == 1);
+  CHECK(bst[0].path == "/balancing/settlement/system-prices/2026-08-01/1");
+  const auto unaligned =
+      plan_ok({.dataset = "DISEBSP", .window = {at("2026-01-15T10:10:00Z"), at("2026-01-15T10:40:00Z")}});
+  REQUIRE(unaligned.size() == 1);
+  CHECK(unaligned[0].path == "/balancing/settlement/system-prices/2026-01-15/22");
+  CHECK(plan_ok({.dataset = "DISEBSP", .window = {at("2026-01-15T10:10:00Z"), at("2026-01-15T10:20:00Z")}}).empty());
+}
+
+TEST_CASE("DISEBSP takes no stream, filters or chunk size", "[elexon][insights][disebsp]") {
+  const TimeWindow w{at("2026-08-01T00:00:00Z"), at("2026-08-02T00:00:00Z")};
+  for (const DatasetQuery& q : {DatasetQuery{.dataset = "DISEBSP", .endpoint = Endpoint::stream, .window = w},
+                                DatasetQuery{.dataset = "DISEBSP", .window = w, .filters = {{"format", "json"}}},
+                                DatasetQuery{.dataset = "DISEBSP", .window = w, .filters = {{"bmUnit", "T_X"}}},
+                                DatasetQuery{.dataset = "DISEBSP", .window = w, .chunk = hours(1)}}) {
+    auto plan = plan_dataset(q);
+    REQUIRE_FALSE(plan.ok());
+    CHECK(plan.error().kind == ErrorKind::usage);
+  }
+  CHECK_THAT(plan_dataset({.dataset = "DISEBSP", .endpoint = Endpoint::stream, .window = w}).error().message,
+             Catch::Contains("no /stream"));
+  CHECK_THAT(plan_dataset({.dataset = "DISEBSP", .window = w, .filters = {{"bmUnit", "T_X"}}}).error().message,
+             Catch::Contains("takes no filters"));
+  // The single-day helpers and the dataset plan agree.
+  auto by_helper = system_prices_request(year{2026} / August / 1, 5);
+  REQUIRE(by_helper.ok());
+  const auto by_plan =
+      plan_ok({.dataset = "DISEBSP", .window = {at("2026-08-01T01:00:00Z"), at("2026-08-01T01:30:00Z")}});
+  REQUIRE(by_plan.size() == 1);
+  CHECK(by_plan[0].path == by_helper->path);
+  CHECK(by_plan[0].window == by_helper->window);
+}
