@@ -157,7 +157,7 @@ Status run_tool(cli::Context& ctx, const ToolRequest& request) {
   for (const std::string& dataset : *datasets) {
     Result<std::vector<Chunk>> planned = std::vector<Chunk>{};
     if (request.gaps) {
-      auto* runner = dynamic_cast<warehouse::SqlRunner*>(wh->get());
+      warehouse::SqlRunner* runner = (*wh)->sql();
       if (runner == nullptr) {
         return make_error(ErrorKind::config, fmt::format("--gaps: warehouse {} cannot be queried for coverage",
                                                          warehouse::to_string(*uri)));

@@ -34,35 +34,54 @@ class FdGuard {
 
 }  // namespace
 
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content, int mode) {
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string templ = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  FdGuard fd(::mkostemp(buf.data(), O_CLOEXEC));
-  if (fd.get() < 0) return io_error("create a temporary file for", path, errno);
-  const std::string tmp(buf.data());
-  const auto fail = [&](std::string_view what, int err) -> Status {
-    ::unlink(tmp.c_str());
-    return io_error(what, path, err);
-  };
-  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) return fail("set permissions on", errno);
+AtomicFileBatch::AtomicFileBatch(std::filesystem::path dir) : m_dir(std::move(dir)) {
+  if (m_dir.empty()) m_dir = ".";
+}
+
+AtomicFileBatch::~AtomicFileBatch() {
+  for (const Staged& f : m_files) {
+    if (!f.temp.empty()) ::unlink(f.temp.c_str());
+  }
+}
+
+Status AtomicFileBatch::stage(const std::string& name, std::string_view content, int mode) {
+  const std::filesystem::path target = m_dir / name;
+  std::string templ = (m_dir / ("." + name + ".tmp.XXXXXX")).string();
+  FdGuard fd(::mkostemp(templ.data(), O_CLOEXEC));
+  if (fd.get() < 0) return io_error("create a temporary file for", target, errno);
+  m_files.push_back(Staged{templ, target});
+  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) return io_error("set permissions on", target, errno);
   std::size_t written = 0;
   while (written < content.size()) {
     const ssize_t n = ::write(fd.get(), content.data() + written, content.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail("write", errno);
+      return io_error("write", target, errno);
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) return fail("flush", errno);
-  if (::close(fd.release()) != 0) return fail("close", errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("replace", errno);
-  // Make the rename itself durable.
-  FdGuard dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (::fsync(fd.get()) != 0) return io_error("flush", target, errno);
+  if (::close(fd.release()) != 0) return io_error("close", target, errno);
+  return {};
+}
+
+Status AtomicFileBatch::commit() {
+  if (m_files.empty()) return {};
+  for (Staged& f : m_files) {
+    if (f.temp.empty()) continue;
+    if (::rename(f.temp.c_str(), f.target.c_str()) != 0) return io_error("replace", f.target, errno);
+    f.temp.clear();
+  }
+  // Make the renames themselves durable.
+  FdGuard dfd(::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() >= 0) ::fsync(dfd.get());
   return {};
+}
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content, int mode) {
+  AtomicFileBatch batch(path.parent_path());
+  if (auto staged = batch.stage(path.filename().string(), content, mode); !staged) return staged;
+  return batch.commit();
 }
 
 Status ensure_directory(const std::filesystem::path& dir, int mode) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -16,6 +17,32 @@ namespace gbpm::core {
 // `path` is untouched, and the error (ErrorKind::output) names the path and the
 // system's reason (e.g. "No space left on device").
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content, int mode = 0644);
+
+// Several files of one directory replaced together, each atomically: stage()
+// writes a file's new content to a temp file beside it and fsyncs it;
+// commit() renames every staged file over its target and fsyncs the
+// directory once. A reader sees each file old or new, never torn. Staged
+// files not committed (an error, or the batch dropped) are removed. Errors
+// as write_file_atomic's.
+class AtomicFileBatch {
+ public:
+  explicit AtomicFileBatch(std::filesystem::path dir);
+  ~AtomicFileBatch();
+  AtomicFileBatch(const AtomicFileBatch&) = delete;
+  AtomicFileBatch& operator=(const AtomicFileBatch&) = delete;
+
+  // `name` is a file name within the directory.
+  Status stage(const std::string& name, std::string_view content, int mode = 0644);
+  Status commit();
+
+ private:
+  struct Staged {
+    std::string temp;  // empty once renamed
+    std::filesystem::path target;
+  };
+  std::filesystem::path m_dir;
+  std::vector<Staged> m_files;
+};
 
 // Creates `dir` and its parents (mode 0755, or `mode`); ErrorKind::output when
 // that fails or `dir` exists and is not a directory.

@@ -79,15 +79,13 @@ market::DaySeries started_periods(market::DaySeries day, core::TimePoint now) {
 Result<sheet::Update> build_daily_kpi(warehouse::MarketQueries& queries, core::TimePoint now,
                                       const market::Classification& classification) {
   const auto today = market::period_at(now).date;
-  auto today_series = queries.day_series(today);
-  if (!today_series) return today_series.error();
-  const market::DaySeries day = started_periods(std::move(today_series).value(), now);
   const std::chrono::year_month_day first{std::chrono::sys_days{today} - std::chrono::days{kStatisticDays - 1}};
-  auto earlier =
-      warehouse::day_series_range(queries, std::chrono::sys_days{today} - std::chrono::days{1}, kStatisticDays - 1);
-  if (!earlier) return earlier.error();
-  std::vector<market::DaySeries> window = std::move(earlier).value();
-  window.push_back(day);
+  // The whole window in one query per dataset (today last), as known at `now`.
+  auto range = queries.series_range(first, today, warehouse::SeriesPart::all, now);
+  if (!range) return range.error();
+  std::vector<market::DaySeries> window = std::move(range).value();
+  window.back() = started_periods(std::move(window.back()), now);
+  const market::DaySeries& day = window.back();
 
   const auto today_stats = market::summarize({day}, classification);
   const auto window_stats = market::summarize(window, classification);

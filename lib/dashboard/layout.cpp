@@ -28,7 +28,8 @@ struct Price {
 
 Result<Price> latest_price(warehouse::MarketQueries& queries, core::TimePoint now) {
   const auto sp = market::period_at(now);
-  auto day = queries.day_series(sp.date);
+  // Only the MID prices of the day: one small query, not the whole series.
+  auto day = queries.day_series(sp.date, warehouse::SeriesPart::market_price, now);
   if (!day) return day.error();
   Price price;
   for (const auto& p : day->periods) {

@@ -34,7 +34,8 @@ std::string_view source_name(market::FuelSource s) {
 Result<sheet::Update> build_realtime(warehouse::MarketQueries& queries, core::TimePoint now,
                                      const market::Classification& classification) {
   const auto today = market::period_at(now).date;
-  auto series = queries.day_series(today);
+  // As known at `now`: readings published later do not count (--as-of in the past).
+  auto series = queries.day_series(today, warehouse::SeriesPart::fuel, now);
   if (!series) return series.error();
   const market::DaySeries day = started_periods(std::move(series).value(), now);
   const auto& fuels = market::fuel_types();

@@ -1,24 +1,23 @@
 #include "ingest/ingester.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "core/fs.hpp"
 #include "core/time.hpp"
+#include "core/workers.hpp"
 #include "elexon/decode.hpp"
 #include "json/writer.hpp"
 
 namespace gbpm::ingest {
 
 namespace {
-
-// What one message of a batch turned into, until it is settled.
-struct Pending {
-  Outcome outcome = Outcome::stored;
-  std::string dataset;
-  std::string error;
-  std::size_t records = 0;
-};
 
 std::string dataset_label(const Message& message) {
   if (!message.subject.empty()) return message.subject;
@@ -97,7 +96,90 @@ Ingester::Ingester(MessageSource& source, warehouse::Warehouse& warehouse, core:
   m_stats.started = m_clock.now();
 }
 
-Result<std::size_t> Ingester::step() {
+struct Ingester::Prepared {
+  // What one message of the batch turned into, until it is settled.
+  struct Pending {
+    Outcome outcome = Outcome::stored;
+    std::string dataset;
+    std::string error;
+    std::size_t records = 0;
+  };
+  std::vector<Message> messages;
+  warehouse::Batch batch;
+  std::vector<Pending> pending;                      // one per message
+  std::map<std::string, std::string> table_dataset;  // table name → dataset
+  std::int64_t bytes = 0;
+};
+
+namespace {
+
+// The committer thread of Pipeline::on: stores one batch at a time while the
+// caller decodes the next. Destroying it waits for the batch in progress.
+class Committer {
+ public:
+  explicit Committer(warehouse::Warehouse& warehouse)
+      : m_warehouse(warehouse),
+        m_threads(
+            1, [this] { work(); }, m_mutex, m_changed, m_stop) {}
+
+  // Starts storing `batch`, which must stay alive and unchanged until
+  // wait_for() has returned its result (or this Committer is destroyed).
+  void submit(const warehouse::Batch& batch) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_batch = &batch;
+      m_result.reset();
+    }
+    m_changed.notify_all();
+  }
+
+  // The store's result and its duration, or nothing yet after `timeout`.
+  std::optional<std::pair<Result<warehouse::BatchStats>, core::Duration>> wait_for(core::Duration timeout) {
+    std::unique_lock lock(m_mutex);
+    if (!m_done.wait_for(lock, timeout, [this] { return m_result.has_value(); })) return std::nullopt;
+    auto out = std::make_pair(std::move(*m_result), m_took);
+    m_result.reset();
+    return out;
+  }
+
+ private:
+  void work() {
+    std::unique_lock lock(m_mutex);
+    while (true) {
+      m_changed.wait(lock, [this] { return m_stop || m_batch != nullptr; });
+      if (m_stop) return;  // a batch not started is simply not committed (never acknowledged)
+      const warehouse::Batch* batch = m_batch;
+      m_batch = nullptr;
+      lock.unlock();
+      const auto start = std::chrono::steady_clock::now();
+      Result<warehouse::BatchStats> result = make_error(ErrorKind::internal, "store did not run");
+      try {
+        result = m_warehouse.store(*batch);
+      } catch (const std::exception& e) {
+        result = make_error(ErrorKind::internal, std::string("store threw: ") + e.what());
+      }
+      const auto took = std::chrono::duration_cast<core::Duration>(std::chrono::steady_clock::now() - start);
+      lock.lock();
+      m_result.emplace(std::move(result));
+      m_took = took;
+      m_done.notify_all();
+    }
+  }
+
+  warehouse::Warehouse& m_warehouse;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;  // a batch was submitted, or stop
+  std::condition_variable m_done;     // a result is ready
+  bool m_stop = false;
+  const warehouse::Batch* m_batch = nullptr;
+  std::optional<Result<warehouse::BatchStats>> m_result;
+  core::Duration m_took{0};
+  core::WorkerThreads m_threads;  // last: started after, and joined before, the state above goes
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Ingester::Prepared>> Ingester::prepare() {
   const auto elapsed = [this](core::TimePoint since) {
     return std::chrono::duration_cast<core::Duration>(m_clock.now() - since);
   };
@@ -109,15 +191,16 @@ Result<std::size_t> Ingester::step() {
     m_stats.last_error = received.error().message;
     return received.error().with_context("receiving from " + m_source.describe());
   }
-  std::vector<Message>& messages = *received;
-  if (messages.empty()) return std::size_t{0};
+  auto prepared = std::make_unique<Prepared>();
+  prepared->messages = std::move(*received);
+  std::vector<Message>& messages = prepared->messages;
+  if (messages.empty()) return prepared;
 
   const core::TimePoint now = m_clock.now();
   phase = now;
-  warehouse::Batch batch;
-  std::vector<Pending> pending(messages.size());
-  std::map<std::string, std::string> table_dataset;  // table name → dataset
-  std::int64_t bytes = 0;
+  warehouse::Batch& batch = prepared->batch;
+  std::vector<Prepared::Pending>& pending = prepared->pending;
+  pending.resize(messages.size());
   auto last_keep_alive = now;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     if (m_clock.now() - last_keep_alive >= m_options.keep_alive_interval) {
@@ -125,8 +208,8 @@ Result<std::size_t> Ingester::step() {
       last_keep_alive = m_clock.now();
     }
     Message& message = messages[i];
-    Pending& p = pending[i];
-    bytes += static_cast<std::int64_t>(message.body.size());
+    Prepared::Pending& p = pending[i];
+    prepared->bytes += static_cast<std::int64_t>(message.body.size());
     if (!message.read_error.empty()) {
       p = {Outcome::quarantined, dataset_label(message), message.read_error, 0};
     } else {
@@ -143,7 +226,7 @@ Result<std::size_t> Ingester::step() {
                              .record_count = decoded->record_count});
       } else {
         p = {Outcome::stored, decoded->dataset, {}, decoded->record_count};
-        table_dataset[warehouse::table_name(*decoded->spec, warehouse::Source::iris)] = decoded->dataset;
+        prepared->table_dataset[warehouse::table_name(*decoded->spec, warehouse::Source::iris)] = decoded->dataset;
         batch.groups.push_back({.source = warehouse::Source::iris,
                                 .message_id = message.id,
                                 .received_at = message.enqueued_at,
@@ -157,40 +240,47 @@ Result<std::size_t> Ingester::step() {
           {.source_ref = message.source_ref, .body = std::move(message.body), .error = p.error, .quarantined_at = now});
     }
   }
-  m_source.keep_alive(messages);
   m_stats.decode_time += elapsed(phase);
+  return prepared;
+}
 
-  phase = m_clock.now();
-  auto stored = m_warehouse.store(batch);
-  m_stats.store_time += elapsed(phase);
+void Ingester::release_all(Prepared& batch) {
+  for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+    m_source.release(batch.messages[i]);
+    ++m_stats.released;
+    ++m_stats.datasets[batch.pending[i].dataset].released;
+  }
+  m_stats.locks = m_source.counters();
+}
+
+Result<std::size_t> Ingester::finish(Prepared& prepared, Result<warehouse::BatchStats> stored) {
+  const auto elapsed = [this](core::TimePoint since) {
+    return std::chrono::duration_cast<core::Duration>(m_clock.now() - since);
+  };
+  std::vector<Message>& messages = prepared.messages;
   if (!stored) {
     ++m_stats.store_failures;
     m_stats.last_error = stored.error().message;
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-      m_source.release(messages[i]);
-      ++m_stats.released;
-      ++m_stats.datasets[pending[i].dataset].released;
-    }
-    m_stats.locks = m_source.counters();
+    release_all(prepared);
     return stored.error().with_context("storing a batch of " + std::to_string(messages.size()) + " messages");
   }
   ++m_stats.batches;
   m_stats.last_batch_at = m_clock.now();
-  m_stats.bytes += bytes;
+  m_stats.bytes += prepared.bytes;
   for (const auto& [table, ts] : stored->tables) {
-    auto it = table_dataset.find(table);
-    if (it == table_dataset.end()) continue;
+    auto it = prepared.table_dataset.find(table);
+    if (it == prepared.table_dataset.end()) continue;
     DatasetCounters& c = m_stats.datasets[it->second];
     c.inserted += static_cast<std::int64_t>(ts.inserted);
     c.updated += static_cast<std::int64_t>(ts.updated);
     c.ignored += static_cast<std::int64_t>(ts.ignored);
   }
 
-  phase = m_clock.now();
+  const auto phase = m_clock.now();
   std::size_t acknowledged = 0;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const Message& message = messages[i];
-    const Pending& p = pending[i];
+    const Prepared::Pending& p = prepared.pending[i];
     DatasetCounters& c = m_stats.datasets[p.dataset];
     if (p.outcome == Outcome::quarantined) {
       ++c.quarantined;
@@ -230,28 +320,55 @@ Result<std::size_t> Ingester::step() {
   return messages.size();
 }
 
+Result<std::size_t> Ingester::step() {
+  auto prepared = prepare();
+  if (!prepared) return std::move(prepared).error();
+  Prepared& batch = **prepared;
+  if (batch.messages.empty()) return std::size_t{0};
+  m_source.keep_alive(batch.messages);
+  const auto phase = m_clock.now();
+  auto stored = m_warehouse.store(batch.batch);
+  m_stats.store_time += std::chrono::duration_cast<core::Duration>(m_clock.now() - phase);
+  return finish(batch, std::move(stored));
+}
+
+std::optional<Error> Ingester::back_off_or_fail(const Error& error) {
+  if (!error.retryable()) {
+    m_log.error("ingest stopped", {{"error", error.message}});
+    write_status("failed");
+    return error;
+  }
+  if (m_options.mode == RunMode::once && m_backoff.count() >= 8) {
+    write_status("failed");
+    return error;
+  }
+  const auto delay = m_backoff.next_delay();
+  m_log.warn("temporary failure; backing off",
+             {{"error", error.message}, {"delay_ms", static_cast<long long>(delay.count())}});
+  tick();
+  sleep(at_least_1ms(delay));
+  return std::nullopt;
+}
+
 Status Ingester::run() {
   m_stats.started = m_clock.now();
   m_log.info("ingest started", {{"source", m_source.describe()}});
   write_status("running");
+  if (auto ran = m_options.pipeline == Pipeline::on ? run_pipelined() : run_serial(); !ran) return ran;
+  m_log.info("ingest finished", {{"messages", m_stats.messages},
+                                 {"records", m_stats.records},
+                                 {"kept_raw", m_stats.kept_raw},
+                                 {"quarantined", m_stats.quarantined},
+                                 {"stopped", stopping()}});
+  write_status("stopped");
+  return {};
+}
+
+Status Ingester::run_serial() {
   while (!stopping()) {
     auto processed = step();
     if (!processed) {
-      const Error& error = processed.error();
-      if (!error.retryable()) {
-        m_log.error("ingest stopped", {{"error", error.message}});
-        write_status("failed");
-        return error;
-      }
-      if (m_options.mode == RunMode::once && m_backoff.count() >= 8) {
-        write_status("failed");
-        return error;
-      }
-      const auto delay = m_backoff.next_delay();
-      m_log.warn("temporary failure; backing off",
-                 {{"error", error.message}, {"delay_ms", static_cast<long long>(delay.count())}});
-      tick();
-      sleep(at_least_1ms(delay));
+      if (auto fatal = back_off_or_fail(processed.error())) return *fatal;
       continue;
     }
     if (m_backoff.count() > 0) m_backoff = net::BackoffPolicy(m_options.backoff);
@@ -261,13 +378,68 @@ Status Ingester::run() {
       sleep(at_least_1ms(m_options.idle_poll));
     }
   }
-  m_log.info("ingest finished", {{"messages", m_stats.messages},
-                                 {"records", m_stats.records},
-                                 {"kept_raw", m_stats.kept_raw},
-                                 {"quarantined", m_stats.quarantined},
-                                 {"stopped", stopping()}});
-  write_status("stopped");
   return {};
+}
+
+Status Ingester::run_pipelined() {
+  // Declared before the committer, so the committer (and its thread) is
+  // gone before the batch it may still be reading.
+  std::unique_ptr<Prepared> committing;
+  Committer committer(m_warehouse);
+  while (true) {
+    // 1. Receive and decode the next batch while `committing` commits.
+    std::unique_ptr<Prepared> next;
+    std::optional<Error> receive_error;
+    if (!stopping()) {
+      auto prepared = prepare();
+      if (prepared) {
+        if (!(*prepared)->messages.empty()) next = std::move(*prepared);
+      } else {
+        receive_error = std::move(prepared).error();
+      }
+    }
+    // 2. Settle `committing` once durable; keep the next batch's locks and
+    // the heartbeat alive while waiting for a slow commit.
+    if (committing) {
+      auto last_keep_alive = m_clock.now();
+      std::optional<std::pair<Result<warehouse::BatchStats>, core::Duration>> stored;
+      while (!(stored = committer.wait_for(at_least_1ms(m_options.sleep_slice)))) {
+        if (next && m_clock.now() - last_keep_alive >= m_options.keep_alive_interval) {
+          m_source.keep_alive(next->messages);
+          last_keep_alive = m_clock.now();
+        }
+        tick();
+      }
+      m_stats.store_time += stored->second;
+      auto done = finish(*committing, std::move(stored->first));
+      committing.reset();
+      if (!done) {
+        if (next) release_all(*next);
+        if (auto fatal = back_off_or_fail(done.error())) return *fatal;
+        continue;
+      }
+      tick();
+    }
+    if (receive_error) {
+      if (auto fatal = back_off_or_fail(*receive_error)) return *fatal;
+      continue;
+    }
+    if (m_backoff.count() > 0) m_backoff = net::BackoffPolicy(m_options.backoff);
+    if (stopping()) {
+      if (next) release_all(*next);
+      return {};
+    }
+    // 3. Commit the next batch on the committer thread.
+    if (next) {
+      m_source.keep_alive(next->messages);
+      committing = std::move(next);
+      committer.submit(committing->batch);
+      continue;
+    }
+    tick();
+    if (m_options.mode == RunMode::once && !m_source.has_pending()) return {};
+    sleep(at_least_1ms(m_options.idle_poll));
+  }
 }
 
 void Ingester::sleep(core::Duration total) {

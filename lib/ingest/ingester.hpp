@@ -15,13 +15,24 @@
 //   - Every outcome is counted per dataset; a status file (heartbeat for
 //     healthd) is rewritten atomically at least every heartbeat interval.
 //   - Broker locks are kept alive while a batch is decoded (every
-//     keep_alive_interval) and once more just before the commit.
+//     keep_alive_interval), while it waits for the previous commit, and once
+//     more just before its own commit.
+//   - Pipeline::on (run()): batch N+1 is received and decoded on the calling
+//     thread while batch N commits on one committer thread, so decode and
+//     SQLite use both cores. Per message the order stays decode → durable
+//     commit → acknowledge; at most two batches are in memory (the one
+//     committing and the next, decoded); N+1 is submitted only after N is
+//     settled, so commits never overlap acknowledgements. Every source call,
+//     clock read, tick and status write stays on the calling thread. The
+//     rows of N are visible once committed; its acknowledgements follow the
+//     receive of N+1 (a broker may wait up to ReceiveLimits::max_wait).
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -36,6 +47,9 @@ namespace gbpm::ingest {
 
 // Stop once the source has nothing more (--once), or keep polling.
 enum class RunMode { continuous, once };
+
+// Whether run() decodes the next batch while the previous one commits.
+enum class Pipeline { off, on };
 
 struct IngestOptions {
   RunMode mode = RunMode::continuous;
@@ -52,6 +66,8 @@ struct IngestOptions {
   // While a batch is decoded, the source's keep_alive (lock renewal) is
   // called at least this often, and once more before the commit.
   core::Duration keep_alive_interval{5000};
+  // Pipeline::on: decode batch N+1 while batch N commits (see above).
+  Pipeline pipeline = Pipeline::on;
 };
 
 // What happened to the messages of one dataset.
@@ -82,6 +98,9 @@ struct IngestStats {
   std::optional<core::TimePoint> last_batch_at;
   std::string last_error;  // empty until something failed
   // Time spent per phase, on the Clock (for benchmarks and tuning).
+  // With Pipeline::on, store_time is measured on the committer thread with a
+  // steady clock (the Clock is only read on run()'s thread) and overlaps
+  // receive and decode.
   core::Duration receive_time{0};
   core::Duration decode_time{0};
   core::Duration store_time{0};
@@ -102,13 +121,15 @@ class Ingester {
 
   // Runs until stopped, or (RunMode::once) until the source is empty.
   // Returns ok after a graceful stop or a drain; the error of a non-temporary
-  // store or receive failure otherwise (the batch was released).
+  // store or receive failure otherwise (the batch was released). A stop
+  // request commits and settles the batch committing; a batch already
+  // decoded behind it is released (received again later), not committed.
   Status run();
 
-  // One receive → decode → commit → acknowledge cycle. Returns the number of
-  // messages committed and settled (0 only when the source was empty). A
-  // failed receive or store comes back as the error, the batch released
-  // (no sleeping here).
+  // One receive → decode → commit → acknowledge cycle, on this thread (no
+  // pipelining). Returns the number of messages committed and settled (0
+  // only when the source was empty). A failed receive or store comes back as
+  // the error, the batch released (no sleeping here).
   Result<std::size_t> step();
 
   [[nodiscard]] const IngestStats& stats() const { return m_stats; }
@@ -121,9 +142,23 @@ class Ingester {
   void write_status(std::string_view state);
 
  private:
+  struct Prepared;  // a received, decoded batch (ingester.cpp)
+
   bool stopping() const { return m_stop != nullptr && m_stop->load(); }
   void sleep(core::Duration total);
   void tick();
+  Status run_serial();
+  Status run_pipelined();
+  // Receives and decodes the next batch (no messages: the source is empty).
+  Result<std::unique_ptr<Prepared>> prepare();
+  // After the commit of `batch`: counts and acknowledges every message, or
+  // (the store failed) releases them and returns the error.
+  Result<std::size_t> finish(Prepared& batch, Result<warehouse::BatchStats> stored);
+  // Gives every message of `batch` back to the source, counted as released.
+  void release_all(Prepared& batch);
+  // After a failed cycle: the error to end run() with, or nothing after
+  // backing off (temporary failures).
+  std::optional<Error> back_off_or_fail(const Error& error);
 
   MessageSource& m_source;
   warehouse::Warehouse& m_warehouse;

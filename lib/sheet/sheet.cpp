@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -137,24 +140,35 @@ class DirSink final : public SheetSink {
 
     // Read-modify-write of the touched tabs only, all computed before any file changes.
     std::map<std::string, TabValues> changed;
+    std::map<std::string, std::string> before;  // the touched tabs' CSV as read, when the file exists
     for (const auto& tab : tabs) {
-      auto values = read_tab(tab);
-      if (!values) return values.error();
+      auto text = read_text(tab + ".csv");
+      if (!text) return text.error();
+      auto values = parse_csv(text->value_or(""));
+      if (!values) return values.error().with_context((m_dir / (tab + ".csv")).string());
+      if (*text) before[tab] = std::move(**text);
       changed[tab] = std::move(values).value();
     }
     for (const auto& b : update.blocks) apply_block(changed[b.range.tab], b);
+
+    // Files whose bytes would not change are left alone: no rewrite, no fsync.
+    core::AtomicFileBatch commit(m_dir);
     for (const auto& [tab, values] : changed) {
-      if (auto s = core::write_file_atomic(m_dir / (tab + ".csv"), to_csv(values)); !s) return s;
+      const std::string csv = to_csv(values);
+      if (const auto it = before.find(tab); it != before.end() && it->second == csv) continue;
+      if (auto s = commit.stage(tab + ".csv", csv); !s) return s;
     }
 
-    // index.html renders every tab of the workbook, Dashboard first.
+    // index.html renders every tab of the workbook (the touched ones as
+    // they will be, even when their file is still only staged), Dashboard first.
     std::vector<NamedTab> all;
+    for (const auto& [name, values] : changed) all.push_back({name, values});
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(m_dir, ec)) {
       if (entry.path().extension() != ".csv") continue;
       const std::string name = entry.path().stem().string();
-      if (!valid_tab_name(name)) continue;
-      auto values = changed.count(name) ? Result<TabValues>(changed[name]) : read_tab(name);
+      if (!valid_tab_name(name) || changed.count(name) != 0) continue;
+      auto values = read_tab(name);
       if (!values) return values.error();
       all.push_back({name, std::move(values).value()});
     }
@@ -163,18 +177,31 @@ class DirSink final : public SheetSink {
       if ((a.name == "Dashboard") != (b.name == "Dashboard")) return a.name == "Dashboard";
       return a.name < b.name;
     });
-    return core::write_file_atomic(m_dir / "index.html", render_html(all));
+    const std::string html = render_html(all);
+    auto old_html = read_text("index.html");
+    if (!old_html) return old_html.error();
+    if (!*old_html || html != **old_html) {
+      if (auto s = commit.stage("index.html", html); !s) return s;
+    }
+    return commit.commit();
   }
 
  private:
-  Result<TabValues> read_tab(const std::string& tab) {
-    const auto path = m_dir / (tab + ".csv");
+  // The bytes of <dir>/<name>; nullopt when the file does not exist.
+  Result<std::optional<std::string>> read_text(const std::string& name) {
+    const auto path = m_dir / name;
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return TabValues{};
+    if (!std::filesystem::exists(path, ec)) return std::optional<std::string>();
     auto text = core::read_file(path);
     if (!text) return text.error();
-    auto values = parse_csv(*text);
-    if (!values) return values.error().with_context(path.string());
+    return std::optional<std::string>(std::move(text).value());
+  }
+
+  Result<TabValues> read_tab(const std::string& tab) {
+    auto text = read_text(tab + ".csv");
+    if (!text) return text.error();
+    auto values = parse_csv(text->value_or(""));
+    if (!values) return values.error().with_context((m_dir / (tab + ".csv")).string());
     return values;
   }
 

@@ -140,6 +140,7 @@ class BigQueryWarehouse final : public Warehouse, public SqlRunner {
   // when the daily job budget is spent) when something is still pending.
   Status flush() override;
   MarketQueries& market() override { return m_queries; }
+  SqlRunner* sql() override { return this; }
   // Every BigQuery request this object made (queries, polls, loads, table
   // creation) and the bytes its queries processed.
   [[nodiscard]] WarehouseUsage usage() const override;

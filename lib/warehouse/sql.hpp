@@ -58,6 +58,12 @@ class SqlRunner {
   // Runs `sql` with `params` and returns every row. Errors: temporary (busy),
   // output/unavailable (backend failure), internal (bad SQL: a bug).
   virtual Result<std::vector<SqlRow>> query(std::string_view sql, const std::vector<SqlParam>& params) = 0;
+  // Whether each dataset table holds at most one row per natural key and a
+  // probe query is a cheap local lookup (SQLite: the key is the table's
+  // PRIMARY KEY). Query builders then skip within-table de-duplication and
+  // probe before joining. False for BigQuery: a table may hold re-shipped
+  // copies of a key, and every query is a billed round trip.
+  [[nodiscard]] virtual bool unique_keys_per_table() const { return false; }
 };
 
 // The stored text of a timestamp: "2026-05-06T02:55:00.000Z" (fixed width,

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <system_error>
 #include <vector>
@@ -56,6 +58,11 @@ static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 
 constexpr std::array<std::string_view, 3> kLineageColumns = {"source", "message_id", "received_at"};
 
+// The most rows one upsert statement carries (one statement per run of rows
+// of a dataset, up to this): an IRIS message has 1-20 rows, a backfill page
+// more. 32 × (columns + 3) stays far below SQLite's 32766 parameters.
+constexpr std::size_t kRowsPerStatement = 32;
+
 std::string_view sql_type(ColumnType type) {
   switch (type) {
     case ColumnType::integer:
@@ -82,14 +89,34 @@ std::string create_table_sql(const DatasetSpec& spec, const std::string& table) 
   return fmt::format("CREATE TABLE {} ({})", table, fmt::join(defs, ", "));
 }
 
-std::string upsert_sql(const DatasetSpec& spec, const std::string& table) {
+// Counts the rows an upsert's DO UPDATE actually rewrote: with several rows
+// per statement, changes() mixes inserts and updates, so the SET clause calls
+// this function once per updated row (insert vs update vs ignored for
+// BatchStats).
+void count_update(sqlite3_context* context, int argc, sqlite3_value** argv) {
+  auto* updates = static_cast<std::int64_t*>(sqlite3_user_data(context));
+  ++*updates;
+  if (argc == 1) sqlite3_result_value(context, argv[0]);
+}
+
+// The upsert of `rows` rows in one statement (parameters row by row, each
+// row's columns in spec order then the lineage columns).
+std::string upsert_sql(const DatasetSpec& spec, const std::string& table, std::size_t rows) {
   std::vector<std::string_view> columns;
   for (const auto& c : spec.columns) columns.push_back(c.name);
   for (const auto l : kLineageColumns) columns.push_back(l);
-  std::vector<std::string> placeholders;
-  for (std::size_t i = 1; i <= columns.size(); ++i) placeholders.push_back(fmt::format("?{}", i));
-  std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) ", table, fmt::join(columns, ", "),
-                                fmt::join(placeholders, ", "), fmt::join(spec.key, ", "));
+  std::vector<std::string> tuples;
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::vector<std::string> placeholders;
+    for (std::size_t i = 1; i <= columns.size(); ++i)
+      placeholders.push_back(fmt::format("?{}", r * columns.size() + i));
+    tuples.push_back(fmt::format("({})", fmt::join(placeholders, ", ")));
+  }
+  // OR FAIL: a NOT NULL or CHECK failure stops the statement without
+  // undoing it, so SQLite needs no statement journal per row; store() rolls
+  // the whole transaction back on any failure anyway.
+  std::string sql = fmt::format("INSERT OR FAIL INTO {} ({}) VALUES {} ON CONFLICT ({}) ", table,
+                                fmt::join(columns, ", "), fmt::join(tuples, ", "), fmt::join(spec.key, ", "));
   if (spec.version.kind == VersionKind::immutable || spec.version.kind == VersionKind::vintages) {
     return sql + "DO NOTHING";
   }
@@ -97,7 +124,11 @@ std::string upsert_sql(const DatasetSpec& spec, const std::string& table) {
   std::vector<std::string> differs;
   for (const auto name : columns) {
     if (std::find(spec.key.begin(), spec.key.end(), name) != spec.key.end()) continue;
-    sets.push_back(fmt::format("{0} = excluded.{0}", name));
+    if (name == "received_at") {
+      sets.push_back(fmt::format("{0} = gbpm_count_update(excluded.{0})", name));
+    } else {
+      sets.push_back(fmt::format("{0} = excluded.{0}", name));
+    }
     differs.push_back(fmt::format("excluded.{0} IS NOT {1}.{0}", name, table));
   }
   std::string newer;
@@ -281,6 +312,11 @@ Result<std::unique_ptr<SqliteWarehouse>> SqliteWarehouse::open(const std::filesy
   if (mode == OpenMode::read_write && !exists && path.has_parent_path()) {
     if (auto made = core::ensure_directory(path.parent_path()); !made) return std::move(made).error();
   }
+  // SQLite's memory statistics (sqlite3_memory_used; unused by gbpm) take a
+  // global mutex on every allocation; off before SQLite initialises. A
+  // process that already used SQLite keeps them (the call is then refused).
+  static std::once_flag no_memory_statistics;
+  std::call_once(no_memory_statistics, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   std::unique_ptr<SqliteWarehouse> w(new SqliteWarehouse(path, mode, options));
   // Readers open read-write (WAL readers need the shared-memory file) but set
   // query_only, so they can never modify the database.
@@ -350,6 +386,10 @@ Status SqliteWarehouse::initialise() {
                                                      m_path.string()));
   }
   if (auto ok = exec("PRAGMA synchronous = FULL"); !ok) return ok;
+  if (sqlite3_create_function_v2(m_db, "gbpm_count_update", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, &m_updates,
+                                 count_update, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return sqlite_error("cannot register gbpm_count_update");
+  }
   // 16 MiB page cache: large batches (backfills) otherwise spill index pages
   // to the WAL long before the commit.
   if (auto ok = exec("PRAGMA cache_size = -16384"); !ok) return ok;
@@ -372,7 +412,9 @@ Status SqliteWarehouse::migrate() {
   }
   for (const auto& m : kMigrations) {
     if (m.version <= version) continue;
-    if (auto ok = exec(m.sql); !ok) return fail(ok.error().with_context(fmt::format("migration {}", m.version)));
+    if (auto ok = exec(m.sql); !ok) {
+      return fail(ok.error().with_context(fmt::format("migration {} ({})", m.version, m.description)));
+    }
     version = m.version;
   }
   if (auto ok = exec(fmt::format("PRAGMA user_version = {}", version).c_str()); !ok) return fail(ok.error());
@@ -437,10 +479,13 @@ Result<sqlite3_stmt*> SqliteWarehouse::cached(const std::string& key, const std:
   return stmt;
 }
 
-Result<sqlite3_stmt*> SqliteWarehouse::upsert_statement(const DatasetSpec& spec, Source source) {
-  const std::string table = table_name(spec, source);
-  if (const auto it = m_statements.find(table); it != m_statements.end()) return it->second;
-  return cached(table, upsert_sql(spec, table));
+Result<sqlite3_stmt*> SqliteWarehouse::upsert_statement(const DatasetSpec& spec, const std::string& table,
+                                                        std::size_t rows) {
+  std::string key = table;
+  key += '#';
+  key += std::to_string(rows);
+  if (const auto it = m_statements.find(key); it != m_statements.end()) return it->second;
+  return cached(key, upsert_sql(spec, table, rows));
 }
 
 Result<BatchStats> SqliteWarehouse::store(const Batch& batch) {
@@ -471,47 +516,27 @@ Result<BatchStats> SqliteWarehouse::store(const Batch& batch) {
 Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats) {
   const std::string received = format_timestamp(group.received_at);
   const std::string_view source = source_name(group.source);
-  // Per dataset (records of one message nearly always share it): the table,
-  // its statement and its counters, looked up once rather than per row.
+  // Per dataset (records of one message nearly always share it): the table
+  // and its counters, looked up once rather than per row.
   const DatasetSpec* current = nullptr;
   std::string table;
-  sqlite3_stmt* upsert = nullptr;
   TableStats* table_stats = nullptr;
   // Per column, the last time/date formatted and its text: the rows of one
   // IRIS message mostly share their times (19 FUELINST rows, one startTime),
   // so most binds reuse a text instead of formatting and copying it. The
-  // texts outlive every step of this call, so they are bound SQLITE_STATIC.
+  // texts live in a deque (stable addresses) until this call returns, so
+  // they are bound SQLITE_STATIC even when several rows share a statement.
   struct Formatted {
     std::optional<core::TimePoint> time;
     std::optional<std::chrono::sys_days> day;
-    std::string text;
+    const std::string* text = nullptr;
   };
   std::vector<Formatted> formatted;
-  for (std::size_t r = 0; r < group.records.size(); ++r) {
+  std::deque<std::string> texts;
+  const auto bind_row = [&](sqlite3_stmt* stmt, int& index, std::size_t r) -> Status {
     const auto& record = group.records[r];
     const DatasetSpec* spec = record.spec;
-    if (spec == nullptr || record.values.size() != spec->columns.size()) {
-      return make_error(ErrorKind::internal, fmt::format("message {} record {}: no dataset spec or wrong number "
-                                                         "of values",
-                                                         group.message_id, r));
-    }
-    if (group.source == Source::iris && spec->feed == elexon::Feed::api_only) {
-      return make_error(ErrorKind::internal,
-                        fmt::format("message {}: {} is an API-only dataset", group.message_id, spec->code));
-    }
-    if (spec != current) {
-      auto stmt_result = upsert_statement(*spec, group.source);
-      if (!stmt_result) return std::move(stmt_result).error();
-      upsert = *stmt_result;
-      table = table_name(*spec, group.source);
-      table_stats = &stats.tables[table];
-      formatted.assign(spec->columns.size(), Formatted{});
-      current = spec;
-    }
-    sqlite3_stmt* stmt = upsert;
-    StatementGuard guard(stmt);
     int rc = SQLITE_OK;
-    int index = 1;
     for (std::size_t i = 0; i < spec->columns.size() && rc == SQLITE_OK; ++i, ++index) {
       const auto& column = spec->columns[i];
       const auto& value = record.values[i];
@@ -539,45 +564,85 @@ Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats)
         rc = sqlite3_bind_int(stmt, index, *b ? 1 : 0);
       } else if (const auto* t = std::get_if<core::TimePoint>(&value.data)) {
         Formatted& f = formatted[i];
-        if (f.time != *t) {
-          f.text = format_timestamp(*t);
+        if (f.text == nullptr || f.time != *t) {
+          f.text = &texts.emplace_back(format_timestamp(*t));
           f.time = *t;
           f.day.reset();
         }
-        rc = bind_text(stmt, index, f.text, false);
+        rc = bind_text(stmt, index, *f.text, false);
       } else if (const auto* day = std::get_if<std::chrono::sys_days>(&value.data)) {
         Formatted& f = formatted[i];
-        if (f.day != *day) {
-          f.text = format_date(*day);
+        if (f.text == nullptr || f.day != *day) {
+          f.text = &texts.emplace_back(format_date(*day));
           f.day = *day;
           f.time.reset();
         }
-        rc = bind_text(stmt, index, f.text, false);
+        rc = bind_text(stmt, index, *f.text, false);
       }
     }
     if (rc == SQLITE_OK) rc = bind_text(stmt, index++, source, false);
     if (rc == SQLITE_OK) rc = bind_text(stmt, index++, group.message_id, false);
     if (rc == SQLITE_OK) rc = bind_text(stmt, index++, received, false);
     if (rc != SQLITE_OK) return sqlite_error(fmt::format("cannot bind a {} row", spec->code));
-    sqlite3_set_last_insert_rowid(m_db, 0);
+    return {};
+  };
+
+  const std::size_t count = group.records.size();
+  for (std::size_t r = 0; r < count;) {
+    const DatasetSpec* spec = group.records[r].spec;
+    // The run of rows of one dataset starting at r goes in one statement of
+    // up to kRowsPerStatement rows: fewer statement executions per row. With
+    // the outbox on, rows go one by one (each changed row is journalled).
+    std::size_t rows = 0;
+    while (r + rows < count && group.records[r + rows].spec == spec &&
+           rows < (m_options.outbox == Outbox::on ? 1 : kRowsPerStatement)) {
+      const auto& record = group.records[r + rows];
+      if (spec == nullptr || record.values.size() != spec->columns.size()) {
+        return make_error(ErrorKind::internal, fmt::format("message {} record {}: no dataset spec or wrong number "
+                                                           "of values",
+                                                           group.message_id, r + rows));
+      }
+      ++rows;
+    }
+    if (group.source == Source::iris && spec->feed == elexon::Feed::api_only) {
+      return make_error(ErrorKind::internal,
+                        fmt::format("message {}: {} is an API-only dataset", group.message_id, spec->code));
+    }
+    if (spec != current) {
+      table = table_name(*spec, group.source);
+      table_stats = &stats.tables[table];
+      formatted.assign(spec->columns.size(), Formatted{});
+      current = spec;
+    }
+    auto stmt_result = upsert_statement(*spec, table, rows);
+    if (!stmt_result) return std::move(stmt_result).error();
+    sqlite3_stmt* stmt = *stmt_result;
+    StatementGuard guard(stmt);
+    int index = 1;
+    for (std::size_t k = 0; k < rows; ++k) {
+      if (auto ok = bind_row(stmt, index, r + k); !ok) return ok;
+    }
+    const std::int64_t updates_before = m_updates;
     if (sqlite3_step(stmt) != SQLITE_DONE) {
-      return sqlite_error(fmt::format("cannot store {} record {} of message {}", spec->code, r, group.message_id));
+      return sqlite_error(rows == 1
+                              ? fmt::format("cannot store {} record {} of message {}", spec->code, r, group.message_id)
+                              : fmt::format("cannot store {} records {}..{} of message {}", spec->code, r, r + rows - 1,
+                                            group.message_id));
     }
-    // An upsert that updates leaves last_insert_rowid alone; an insert sets it.
+    // Every row is inserted, updated (DO UPDATE ran: it calls
+    // gbpm_count_update) or ignored (no change).
+    const auto changed = static_cast<std::size_t>(sqlite3_changes(m_db));
+    const auto updated = static_cast<std::size_t>(m_updates - updates_before);
     TableStats& t = *table_stats;
-    if (sqlite3_changes(m_db) == 0) {
-      ++t.ignored;
-      continue;
-    }
-    if (sqlite3_last_insert_rowid(m_db) != 0)
-      ++t.inserted;
-    else
-      ++t.updated;
-    if (m_options.outbox == Outbox::on) {
-      auto row = outbox_row(*spec, record, source, group.message_id, received);
+    t.updated += updated;
+    t.inserted += changed - updated;
+    t.ignored += rows - changed;
+    if (m_options.outbox == Outbox::on && changed != 0) {
+      auto row = outbox_row(*spec, group.records[r], source, group.message_id, received);
       if (!row) return std::move(row).error();
       if (auto ok = append_outbox(table, *row); !ok) return ok;
     }
+    r += rows;
   }
   return {};
 }

@@ -18,8 +18,15 @@
 // are derived from the registry: missing tables are created and columns the
 // registry added since are appended (ALTER TABLE ADD COLUMN). A database
 // from a newer gbpm is refused (ErrorKind::config), never downgraded.
+// Dataset tables have the natural key as PRIMARY KEY, plus an index on the
+// partition column unless the key leads with it. (WITHOUT ROWID tables were
+// measured no faster to write, their secondary-index entries carry the text
+// key, and moving existing warehouses would rewrite every table at start-up.)
+// An upsert statement carries up to 32 rows of one dataset (one per row with
+// the outbox on).
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -64,7 +71,9 @@ class SqliteWarehouse final : public Warehouse, public SqlRunner {
   //   read_write: creates it (and its directory) when missing, sets WAL,
   //     applies migrations and creates missing dataset tables.
   //   read_only: the file must exist ("no warehouse yet ... run iris-ingest
-  //     first", ErrorKind::config); nothing is ever written (query_only).
+  //     first", ErrorKind::config); nothing is ever written (query_only), so
+  //     a file of an older schema is read as it is (every older schema has
+  //     the same tables and columns; schema 2 only changed their storage).
   // Errors: a file that is not an SQLite database or is corrupt →
   // ErrorKind::output naming the path (the file is left untouched, never
   // recreated); a file or directory that cannot be opened/written →
@@ -87,10 +96,12 @@ class SqliteWarehouse final : public Warehouse, public SqlRunner {
   // (synchronous=FULL) before this returns.
   Result<BatchStats> store(const Batch& batch) override;
   MarketQueries& market() override { return m_queries; }
+  SqlRunner* sql() override { return this; }
 
   // SqlRunner (read-only SQL for the market queries; one read transaction per call).
   std::optional<std::string> table_ref(const elexon::DatasetSpec& spec, Source source) override;
   Result<std::vector<SqlRow>> query(std::string_view sql, const std::vector<SqlParam>& params) override;
+  [[nodiscard]] bool unique_keys_per_table() const override { return true; }
 
   // Runs `body` inside one IMMEDIATE transaction (for callers that keep
   // their own bookkeeping tables in this file, using query() for the
@@ -106,7 +117,7 @@ class SqliteWarehouse final : public Warehouse, public SqlRunner {
   Status initialise();
   Status migrate();
   Status ensure_dataset_tables();
-  Result<sqlite3_stmt*> upsert_statement(const elexon::DatasetSpec& spec, Source source);
+  Result<sqlite3_stmt*> upsert_statement(const elexon::DatasetSpec& spec, const std::string& table, std::size_t rows);
   Result<sqlite3_stmt*> cached(const std::string& key, const std::string& sql);
   Status exec(const char* sql);
   Status store_group(const RecordGroup& group, BatchStats& stats);
@@ -120,6 +131,7 @@ class SqliteWarehouse final : public Warehouse, public SqlRunner {
   SqliteOptions m_options;
   sqlite3* m_db = nullptr;
   int m_schema_version = 0;
+  std::int64_t m_updates = 0;  // rows rewritten by an upsert's DO UPDATE (gbpm_count_update)
   std::map<std::string, sqlite3_stmt*, std::less<>> m_statements;
   std::set<std::string, std::less<>> m_tables;  // existing tables (positive cache)
   SqlMarketQueries m_queries;

@@ -41,6 +41,7 @@ class Logger;
 namespace gbpm::warehouse {
 
 class MarketQueries;
+class SqlRunner;
 
 // Which feed a record came from; selects the table (…_iris or plain).
 enum class Source { iris, api };
@@ -131,6 +132,9 @@ class Warehouse {
 
   // The read side. Valid as long as the warehouse.
   virtual MarketQueries& market() = 0;
+  // Raw SQL over the warehouse's tables (coverage and gap queries), valid as
+  // long as the warehouse; nullptr for a backend without SQL (test doubles).
+  virtual SqlRunner* sql() { return nullptr; }
 
   // What this warehouse object has cost so far, for the run record. Local
   // backends (SQLite) cost nothing.

@@ -5,7 +5,15 @@
 //   (b) the predecessor-style Python uploader (predecessor_ingest.py: json.load
 //       per file, dict rows, sqlite3 executemany) on the same bytes.
 //
-//   ingest_bench [MESSAGES=50000] [WORKDIR=$TMPDIR] [PREDECESSOR_SCRIPT]
+//   ingest_bench [--ingest-only] [MESSAGES=50000] [WORKDIR=$TMPDIR] [PREDECESSOR_SCRIPT]
+//
+// --ingest-only skips the parse-only and Python legs (for profiling the
+// ingest: perf record -g ingest_bench --ingest-only 50000 /dev/shm/x).
+// --generate-only writes the backlog, prints its directory and keeps it; the
+// ingest alone is then `ingest_bench --ingest-phase DIR/drop DB` (on a
+// hard-linked copy, `cp -al`, as it deletes what it stores).
+// INGEST_BENCH_PIPELINE=off runs the ingest with Pipeline::off (decode and
+// commit one after the other), to compare with the default pipelined run.
 //
 // Messages: 45% FUELINST (the 19-record fixture, startTime shifted per
 // message), 45% FREQ (20 samples), 9% MELS (fixture, a distinct BM unit per
@@ -103,6 +111,10 @@ int ingest_phase(const fs::path& drop, const fs::path& db) {
   log::Logger logger(log::Logger::Options{.level = log::Level::warn});
   ingest::IngestOptions options;
   options.mode = ingest::RunMode::once;
+  // INGEST_BENCH_PIPELINE=off: the serial loop, for comparison.
+  if (const char* p = std::getenv("INGEST_BENCH_PIPELINE"); p != nullptr && std::strcmp(p, "off") == 0) {
+    options.pipeline = ingest::Pipeline::off;
+  }
   ingest::Ingester ingester(source, **wh, clock, logger, options);
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = cpu_seconds();
@@ -170,6 +182,12 @@ void report(const char* name, double seconds, double cpu, double messages, doubl
 
 int main(int argc, char** argv) {
   if (argc == 4 && std::strcmp(argv[1], "--ingest-phase") == 0) return ingest_phase(argv[2], argv[3]);
+  const bool ingest_only = argc > 1 && std::strcmp(argv[1], "--ingest-only") == 0;
+  const bool generate_only = argc > 1 && std::strcmp(argv[1], "--generate-only") == 0;
+  if (ingest_only || generate_only) {
+    --argc;
+    ++argv;
+  }
   const int n = argc > 1 ? std::atoi(argv[1]) : 50000;
   const char* fixtures_env = std::getenv("GBPM_FIXTURES");
   const fs::path fixtures = fs::path(fixtures_env ? fixtures_env : "/work/shared/fixtures") / "elexon" / "iris";
@@ -227,6 +245,7 @@ int main(int argc, char** argv) {
   }
   const double mb = static_cast<double>(total_bytes) / (1024.0 * 1024.0);
   std::printf("backlog: %d messages, %.1f MB, %ld records (%s)\n", n, mb, expected_records, work.c_str());
+  if (generate_only) return 0;
 
   // Ingest, in a fresh process: DirSource → Ingester → SQLite.
   const std::string self = fs::read_symlink("/proc/self/exe").string();
@@ -247,6 +266,15 @@ int main(int argc, char** argv) {
               records, raw, quarantined, batches);
   std::printf("            time: receive (scan+read) %.2f s, decode %.2f s, store (SQLite) %.2f s, settle %.2f s\n",
               receive_s, decode_s, store_s, settle_s);
+
+  if (ingest_only) {
+    const bool counts_ok = messages == n && records == expected_records && raw == unknown_records;
+    if (!counts_ok)
+      std::printf("MISMATCH: expected %d messages, %ld records, %ld raw\n", n, expected_records, unknown_records);
+    std::error_code ec;
+    fs::remove_all(work, ec);
+    return counts_ok ? 0 : 1;
+  }
 
   // (a) Parse-only: the very same files (the drain removed its links; the
   // Python copy links the same inodes), each read and parsed into a DOM.

@@ -2,6 +2,8 @@
 // Shared helpers for the ingest tests: a scripted MessageSource, a warehouse
 // that can be told to fail, and fixture access.
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -64,16 +66,20 @@ class FakeSource final : public MessageSource {
       m_queue.pop_front();
     }
     in_flight += out.size();
+    max_in_flight = std::max(max_in_flight, in_flight);
+    if (!out.empty()) events.push_back("receive " + std::to_string(out.size()));
     return out;
   }
   Status acknowledge(const Message& m, Outcome outcome, std::string_view error) override {
     --in_flight;
     acks.push_back({m.id, outcome, std::string(error), commits ? commits() : -1});
+    events.push_back("ack " + m.id);
     return {};
   }
   void release(const Message& m) override {
     --in_flight;
     released.push_back(m.id);
+    events.push_back("release " + m.id);
     m_requeue.push_back(m_originals.at(m.locator));  // the Ingester may have moved the body out
     // Redelivery after the batch is settled, as a broker would.
     if (in_flight == 0) {
@@ -84,6 +90,7 @@ class FakeSource final : public MessageSource {
   void keep_alive(const std::vector<Message>& batch) override {
     ++keep_alives;
     last_keep_alive_size = batch.size();
+    keep_alive_commits.push_back(commits ? commits() : -1);
   }
   [[nodiscard]] SourceCounters counters() const override { return reported; }
   [[nodiscard]] std::string describe() const override { return "fake:queue"; }
@@ -94,6 +101,9 @@ class FakeSource final : public MessageSource {
   std::vector<Ack> acks;
   std::vector<std::string> released;
   std::size_t in_flight = 0;
+  std::size_t max_in_flight = 0;        // most messages handed out and not yet settled at once
+  std::vector<std::string> events;      // "receive N", "ack ID", "release ID", in order
+  std::vector<int> keep_alive_commits;  // commits seen at each keep_alive
   int receives = 0;
   int fail_receives = 0;
   int keep_alives = 0;
@@ -107,7 +117,7 @@ class FakeSource final : public MessageSource {
 };
 
 // A real SQLite warehouse whose next `fail_next` stores fail with `kind`
-// before touching the database.
+// before touching the database. `commits` counts stores that reached it.
 class FlakyWarehouse final : public warehouse::Warehouse {
  public:
   explicit FlakyWarehouse(warehouse::SqliteWarehouse& inner) : m_inner(inner) {}
@@ -122,10 +132,12 @@ class FlakyWarehouse final : public warehouse::Warehouse {
   }
   warehouse::MarketQueries& market() override { return m_inner.market(); }
 
-  int fail_next = 0;
+  // Atomic: the Ingester stores on its committer thread while the test's
+  // source reads `commits` on the ingest thread.
+  std::atomic<int> fail_next = 0;
   ErrorKind kind = ErrorKind::temporary;
-  int stores = 0;
-  int commits = 0;
+  std::atomic<int> stores = 0;
+  std::atomic<int> commits = 0;
 
  private:
   warehouse::SqliteWarehouse& m_inner;

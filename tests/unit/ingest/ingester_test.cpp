@@ -2,6 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "ingest_test_support.hpp"
 #include "json/json.hpp"
 
@@ -24,7 +29,7 @@ struct Harness {
     REQUIRE(opened.ok());
     sqlite = std::move(*opened);
     wh = std::make_unique<FlakyWarehouse>(*sqlite);
-    source.commits = [this] { return wh->commits; };
+    source.commits = [this] { return wh->commits.load(); };
   }
 
   IngestOptions once(std::size_t max_messages = 1000) {
@@ -273,4 +278,119 @@ TEST_CASE("the status file carries the source's lock renewals and losses", "[ing
   REQUIRE(doc.ok());
   CHECK(doc->root().field("locks_renewed").as_int64().value_or(-1) == 4);
   CHECK(doc->root().field("locks_lost").as_int64().value_or(-1) == 2);
+}
+
+namespace {
+
+// Passes stores through to `inner`, but holds the first one until `open`
+// is set (or 20 s pass, so a broken test fails rather than hangs).
+class GatedWarehouse final : public warehouse::Warehouse {
+ public:
+  explicit GatedWarehouse(warehouse::Warehouse& inner) : m_inner(inner) {}
+  Result<warehouse::BatchStats> store(const warehouse::Batch& batch) override {
+    if (m_first.exchange(false)) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+      while (!open && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{1});
+      }
+    }
+    return m_inner.store(batch);
+  }
+  warehouse::MarketQueries& market() override { return m_inner.market(); }
+
+  std::atomic<bool> open{false};
+
+ private:
+  warehouse::Warehouse& m_inner;
+  std::atomic<bool> m_first{true};
+};
+
+// The index in `events` of the first entry equal to `what` (events.size() if none).
+std::size_t first_event(const std::vector<std::string>& events, const std::string& what) {
+  return static_cast<std::size_t>(std::find(events.begin(), events.end(), what) - events.begin());
+}
+
+}  // namespace
+
+TEST_CASE("pipelined: the next batch is decoded while one commits, each ack follows its own commit",
+          "[ingest][pipeline]") {
+  for (const auto pipeline : {Pipeline::on, Pipeline::off}) {
+    Harness h;
+    for (int i = 0; i < 7; ++i) {
+      h.source.push(make_message("FREQ_" + std::to_string(i) + ".json", "FREQ", iris_fixture("FREQ.json")));
+    }
+    IngestOptions o = h.once(2);
+    o.pipeline = pipeline;
+    Ingester ingester(h.source, *h.wh, h.clock, h.log, o);
+    REQUIRE(ingester.run().ok());
+    REQUIRE(h.source.acks.size() == 7);
+    // Batch k (two messages each) is acknowledged after commit k and before commit k+1.
+    for (std::size_t i = 0; i < 7; ++i) CHECK(h.source.acks[i].commits_seen == static_cast<int>(i / 2 + 1));
+    CHECK(h.wh->commits == 4);
+    CHECK(ingester.stats().messages == 7);
+    CHECK(ingester.stats().batches == 4);
+    CHECK(ingester.stats().datasets.at("FREQ").inserted == 2);
+    CHECK(ingester.stats().datasets.at("FREQ").ignored == 12);
+    const auto& events = h.source.events;
+    const auto second_receive = std::find(events.begin() + 1, events.end(), "receive 2") - events.begin();
+    if (pipeline == Pipeline::on) {
+      // Batch 2 was received (and decoded) before batch 1 was acknowledged...
+      CHECK(static_cast<std::size_t>(second_receive) < first_event(events, "ack FREQ_0.json"));
+      // ...and never more than the committing batch plus the next one were in flight.
+      CHECK(h.source.max_in_flight == 4);
+    } else {
+      CHECK(static_cast<std::size_t>(second_receive) > first_event(events, "ack FREQ_1.json"));
+      CHECK(h.source.max_in_flight == 2);
+    }
+  }
+}
+
+TEST_CASE("pipelined: a failed commit releases its batch and the decoded one behind it, then both are retried",
+          "[ingest][pipeline]") {
+  Harness h;
+  h.wh->fail_next = 1;
+  for (int i = 0; i < 4; ++i) {
+    h.source.push(make_message("FREQ_" + std::to_string(i) + ".json", "FREQ", iris_fixture("FREQ.json")));
+  }
+  Ingester ingester(h.source, *h.wh, h.clock, h.log, h.once(2));
+  REQUIRE(ingester.run().ok());
+  CHECK(h.source.released == std::vector<std::string>{"FREQ_0.json", "FREQ_1.json", "FREQ_2.json", "FREQ_3.json"});
+  REQUIRE(h.source.acks.size() == 4);
+  for (const auto& ack : h.source.acks) CHECK(ack.commits_seen >= 1);  // none before a successful commit
+  CHECK(h.wh->stores == 3);
+  CHECK(ingester.stats().store_failures == 1);
+  CHECK(ingester.stats().released == 4);
+  CHECK(h.source.in_flight == 0);
+  CHECK(h.count("SELECT count(*) FROM bmrs_freq_iris") == 2);
+}
+
+TEST_CASE("pipelined: while a commit is slow, the next batch's locks and the heartbeat are kept alive",
+          "[ingest][pipeline]") {
+  Harness h;
+  GatedWarehouse gated(*h.wh);
+  for (int i = 0; i < 4; ++i) {
+    h.source.push(make_message("FREQ_" + std::to_string(i) + ".json", "FREQ", iris_fixture("FREQ.json")));
+  }
+  // Every read of the clock is 1 s later; the wait for the commit re-checks
+  // every millisecond of real time.
+  TickingClock clock(h.clock.now(), std::chrono::seconds{1});
+  IngestOptions o = h.once(2);
+  o.keep_alive_interval = std::chrono::seconds{3};
+  o.sleep_slice = std::chrono::milliseconds{1};
+  Ingester ingester(h.source, gated, clock, h.log, o);
+  int ticks_while_committing = 0;
+  ingester.set_on_tick([&](const IngestStats& s) {
+    if (s.batches > 0) return;
+    ++ticks_while_committing;
+    // Open the gate once batch 2 has been kept alive twice during the commit.
+    const auto& commits = h.source.keep_alive_commits;
+    if (std::count(commits.begin(), commits.end(), 0) >= 3 && h.source.last_keep_alive_size == 2) gated.open = true;
+  });
+  REQUIRE(ingester.run().ok());
+  CHECK(gated.open);
+  CHECK(ticks_while_committing >= 2);
+  CHECK(ingester.stats().messages == 4);
+  // Once before commit 1, at least twice for batch 2 while commit 1 was held.
+  const auto& commits = h.source.keep_alive_commits;
+  CHECK(std::count(commits.begin(), commits.end(), 0) >= 3);
 }

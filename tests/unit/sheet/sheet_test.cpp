@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <cstdio>
@@ -235,4 +236,62 @@ TEST_CASE("dir sink: a held lock times out as a temporary error and changes noth
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().kind == gbpm::ErrorKind::temporary);
   CHECK(read_file(dir / "Dashboard.csv") == before);
+}
+
+namespace {
+
+// The inode of a file: a replaced file (rename over it) gets a new one.
+ino_t inode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+}  // namespace
+
+TEST_CASE("dir sink: files whose bytes would not change are not rewritten, new tabs appear in index.html",
+          "[sheet][dir]") {
+  TempDir dir;
+  auto sink = make_dir_sink(dir.path(), std::chrono::milliseconds(5000));
+  Update a;
+  a.blocks.push_back(block("Dashboard!A1:B2", {{Cell::text("title")}, {Cell::number(1), Cell::number(2)}}));
+  REQUIRE(sink->write(a).ok());
+  const auto dash = inode_of(dir / "Dashboard.csv");
+  const auto index = inode_of(dir / "index.html");
+  const std::string html = read_file(dir / "index.html");
+
+  // The same update again: nothing is replaced (a cron run with unchanged data costs no fsync).
+  REQUIRE(sink->write(a).ok());
+  CHECK(inode_of(dir / "Dashboard.csv") == dash);
+  CHECK(inode_of(dir / "index.html") == index);
+  CHECK(read_file(dir / "index.html") == html);
+
+  // A new tab: its CSV is written and index.html, rendered before the CSV is in
+  // place, already shows it; the unchanged Dashboard.csv stays as it was.
+  Update g;
+  g.blocks.push_back(block("GSP!A1:A1", {{Cell::text("zones")}}));
+  REQUIRE(sink->write(g).ok());
+  CHECK(inode_of(dir / "Dashboard.csv") == dash);
+  CHECK(value_at(read_tab(dir, "GSP"), 0, 0) == CellValue(std::string("zones")));
+  const std::string html2 = read_file(dir / "index.html");
+  CHECK(html2.find("id=\"tab-GSP\"") != std::string::npos);
+  CHECK(html2.find("zones") != std::string::npos);
+
+  // A changed value replaces that tab and index.html.
+  Update a2;
+  a2.blocks.push_back(block("Dashboard!A1:B2", {{Cell::text("title")}, {Cell::number(1), Cell::number(3)}}));
+  REQUIRE(sink->write(a2).ok());
+  CHECK(inode_of(dir / "Dashboard.csv") != dash);
+  CHECK(value_at(read_tab(dir, "Dashboard"), 1, 1) == CellValue(3.0));
+  CHECK(read_file(dir / "index.html").find("<td class=\"n\">3</td>") != std::string::npos);
+
+  // A deleted index.html is written again even when no tab changes.
+  std::filesystem::remove(dir / "index.html");
+  REQUIRE(sink->write(a2).ok());
+  CHECK(read_file(dir / "index.html").find("id=\"tab-GSP\"") != std::string::npos);
+  // No temp files left behind.
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    const auto name = e.path().filename().string();
+    CHECK((name == "Dashboard.csv" || name == "GSP.csv" || name == "index.html" || name == ".lock"));
+  }
 }

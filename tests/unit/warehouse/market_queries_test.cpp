@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "backend_fixture.hpp"
+#include "dashboard/dashboard.hpp"
 #include "market/settlement.hpp"
 #include "warehouse_fixtures.hpp"
 
@@ -54,6 +55,19 @@ std::string freq_rows(std::string_view first, int count, double hz, seconds step
                         format_utc(utc(first) + step * i), hz);
   }
   return "[" + json + "]";
+}
+
+void store_at(TestBackend& w, std::vector<gbpm::elexon::Record> recs, std::string id, std::string_view received,
+              Source source = Source::iris) {
+  Batch b;
+  b.groups.push_back(group(std::move(recs), std::move(id), utc(received), source));
+  w.store(b);
+}
+
+std::vector<gbpm::elexon::Record> mid_price(std::string_view date, int sp, double price) {
+  return records("MID", fmt::format(R"([{{"dataset":"MID","dataProvider":"APXMIDP","settlementDate":"{}",)"
+                                    R"("settlementPeriod":{},"price":{},"volume":100.0}}])",
+                                    date, sp, price));
 }
 
 }  // namespace
@@ -377,4 +391,170 @@ TEST_CASE("SQLite and BigQuery backends answer every market query identically on
   CHECK(expected.find("CCGT:7250.000000") != std::string::npos);
   CHECK(expected.find("outage") != std::string::npos);
   CHECK(render_answers(bigquery->market()) == expected);
+}
+
+TEST_CASE("a settlement-day range: one call fills every day, each period from its own day's rows",
+          "[warehouse][market]") {
+  TempDir dir;
+  OPEN_EACH_BACKEND(w, dir);
+  // 2025-10-25 (BST, 48 periods, starts 2025-10-24T23:00Z): SP9 starts 03:00Z.
+  store(*w, fuelinst("2025-10-25T03:00:00Z", "CCGT", {1000, 1000}, "2025-10-25", 9), "a");
+  // 2025-10-26 (50 periods): SP5 is the repeated hour, 01:00Z = 01:00 GMT.
+  store(*w, fuelinst("2025-10-26T01:00:00Z", "CCGT", {2000, 2200}, "2025-10-26", 5), "b");
+  // 2025-10-27 (GMT, 48 periods, starts 00:00Z): SP1.
+  store(*w, fuelinst("2025-10-27T00:00:00Z", "CCGT", {3000}, "2025-10-27", 1), "c");
+  store(*w, mid_price("2025-10-26", 5, 88.5), "mid");
+  store(*w, records("FREQ", freq_rows("2025-10-26T01:00:00Z", 4, 50.1)), "f1");
+  store(*w, records("FREQ", freq_rows("2025-10-27T00:00:00Z", 4, 49.9)), "f2");
+
+  auto days = w->market().series_range(ymd(2025, 10, 25), ymd(2025, 10, 27), SeriesPart::all, std::nullopt);
+  REQUIRE(days.ok());
+  REQUIRE(days->size() == 3);
+  CHECK((*days)[0].date == ymd(2025, 10, 25));
+  CHECK((*days)[0].periods.size() == 48);
+  CHECK((*days)[1].periods.size() == 50);
+  CHECK((*days)[2].periods.size() == 48);
+  CHECK((*days)[0].periods[8].fuel_mw.at("CCGT") == Approx(1000));
+  CHECK((*days)[1].periods[4].fuel_mw.at("CCGT") == Approx(2100));
+  CHECK((*days)[1].periods[4].start_utc == utc("2025-10-26T01:00:00Z"));
+  CHECK((*days)[1].periods[4].market_price == Approx(88.5));
+  CHECK((*days)[1].periods[4].frequency_hz == Approx(50.1));
+  CHECK((*days)[1].periods[4].frequency_samples == 4);
+  CHECK((*days)[1].periods[3].fuel_mw.empty());
+  CHECK_FALSE((*days)[1].periods[3].frequency_hz.has_value());
+  CHECK((*days)[2].periods[0].fuel_mw.at("CCGT") == Approx(3000));
+  CHECK((*days)[2].periods[0].frequency_hz == Approx(49.9));
+  CHECK_FALSE((*days)[2].periods[0].market_price.has_value());
+
+  // The same days asked one at a time give the same values.
+  for (std::size_t i = 0; i < days->size(); ++i) {
+    auto one = w->market().day_series((*days)[i].date);
+    REQUIRE(one.ok());
+    for (std::size_t k = 0; k < one->periods.size(); ++k) {
+      CHECK(one->periods[k].fuel_mw == (*days)[i].periods[k].fuel_mw);
+      CHECK(one->periods[k].frequency_samples == (*days)[i].periods[k].frequency_samples);
+      CHECK(one->periods[k].market_price == (*days)[i].periods[k].market_price);
+    }
+  }
+
+  // Only the parts asked for are filled.
+  auto fuel_only = w->market().series_range(ymd(2025, 10, 26), ymd(2025, 10, 26), SeriesPart::fuel, std::nullopt);
+  REQUIRE(fuel_only.ok());
+  CHECK(fuel_only->front().periods[4].fuel_mw.at("CCGT") == Approx(2100));
+  CHECK_FALSE(fuel_only->front().periods[4].market_price.has_value());
+  CHECK_FALSE(fuel_only->front().periods[4].frequency_hz.has_value());
+  auto price_only = w->market().day_series(ymd(2025, 10, 26), SeriesPart::market_price);
+  REQUIRE(price_only.ok());
+  CHECK(price_only->periods[4].market_price == Approx(88.5));
+  CHECK(price_only->periods[4].fuel_mw.empty());
+  CHECK(price_only->periods[4].fuel_source == gbpm::market::FuelSource::none);
+
+  // Ranges are bounded: backwards or longer than kMaxSeriesDays is a usage error.
+  auto backwards = w->market().series_range(ymd(2025, 10, 27), ymd(2025, 10, 25), SeriesPart::all, std::nullopt);
+  REQUIRE_FALSE(backwards.ok());
+  CHECK(backwards.error().kind == gbpm::ErrorKind::usage);
+  auto too_long = w->market().series_range(ymd(2024, 1, 1), ymd(2025, 10, 27), SeriesPart::all, std::nullopt);
+  REQUIRE_FALSE(too_long.ok());
+  CHECK(too_long.error().kind == gbpm::ErrorKind::usage);
+}
+
+TEST_CASE("re-delivered readings: the latest version wins across both tables and is never counted twice",
+          "[warehouse][market]") {
+  TempDir dir;
+  OPEN_EACH_BACKEND(w, dir);
+  const auto row = [](std::string_view start, std::string_view publish, int mw) {
+    return records("FUELINST", "[" + fuelinst_row(start, publish, "2026-05-06", 9, "CCGT", std::to_string(mw)) + "]");
+  };
+  // 03:00Z: IRIS first, then a later publish of the same reading via the API.
+  store_at(*w, row("2026-05-06T03:00:00Z", "2026-05-06T03:05:00Z", 1000), "i1", "2026-05-06T03:05:10Z");
+  store_at(*w, row("2026-05-06T03:00:00Z", "2026-05-06T03:06:00Z", 4000), "a1", "2026-05-07T00:00:00Z", Source::api);
+  // ... and a replay of the old IRIS message arriving last does not win (greatest publish time).
+  store_at(*w, row("2026-05-06T03:00:00Z", "2026-05-06T03:05:00Z", 1000), "i1", "2026-05-08T00:00:00Z");
+  // 03:05Z only via the API.
+  store_at(*w, row("2026-05-06T03:05:00Z", "2026-05-06T03:10:00Z", 2000), "a2", "2026-05-07T00:00:00Z", Source::api);
+  // 03:10Z: re-published on IRIS with a correction (a second row of the key where the backend keeps copies).
+  store_at(*w, row("2026-05-06T03:10:00Z", "2026-05-06T03:15:00Z", 1000), "i3", "2026-05-06T03:15:10Z");
+  store_at(*w, row("2026-05-06T03:10:00Z", "2026-05-06T03:16:00Z", 6000), "i4", "2026-05-06T03:16:10Z");
+
+  // MID is last-arrival: the API row received later replaces the IRIS one.
+  store_at(*w, mid_price("2026-05-06", 9, 50.0), "m1", "2026-05-06T04:00:00Z");
+  store_at(*w, mid_price("2026-05-06", 9, 70.0), "m2", "2026-05-07T04:00:00Z", Source::api);
+  // FREQ is immutable: the first arrival of a sample stays, and it is one sample.
+  store_at(*w, records("FREQ", freq_rows("2026-05-06T03:00:00Z", 1, 50.2)), "f1", "2026-05-06T03:00:20Z");
+  store_at(*w, records("FREQ", freq_rows("2026-05-06T03:00:00Z", 1, 49.2)), "f2", "2026-05-07T00:00:00Z", Source::api);
+
+  auto day = w->market().day_series(ymd(2026, 5, 6));
+  REQUIRE(day.ok());
+  const auto& sp9 = day->periods[8];
+  CHECK(sp9.fuel_mw.at("CCGT") == Approx((4000.0 + 2000.0 + 6000.0) / 3.0));
+  CHECK(sp9.market_price == Approx(70.0));
+  CHECK(sp9.frequency_hz == Approx(50.2));
+  CHECK(sp9.frequency_samples == 1);
+}
+
+TEST_CASE("REMIT: an outage row names its affected BM unit(s), an interconnector both of its units",
+          "[warehouse][market]") {
+  TempDir dir;
+  OPEN_EACH_BACKEND(w, dir);
+  const auto remit = [](std::string_view mrid, std::string_view asset, std::string_view unit, int mw) {
+    return fmt::format(
+        R"({{"dataset":"REMIT","mrid":"{}","revisionNumber":1,"publishTime":"2026-08-19T00:00:00Z","createdTime":"2026-08-19T00:00:00Z",
+        "assetId":"{}","affectedUnit":"{}","fuelType":"Other","normalCapacity":1000,"availableCapacity":{},"unavailableCapacity":{},
+        "eventStatus":"Active","eventStartTime":"2026-08-18T00:00:00Z","eventEndTime":null,"cause":"Planned maintenance"}})",
+        mrid, asset, unit, 1000 - mw, mw);
+  };
+  store(*w, records("REMIT", "[" + remit("A", "I_IED-FRAN1", "FRAN1-D", 800) + "," +
+                                 remit("B", "I_IEG-FRAN1", "FRAN1-G", 900) + "," +
+                                 remit("C", "T_ROCK-1", "ROCK-1", 500) + "]"));
+  auto r = w->market().active_outages(utc("2026-08-19T12:00:00Z"), 100.0);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].asset_id == "I_IEG-FRAN1");
+  CHECK((*r)[0].merged_units == std::vector<std::string>{"FRAN1-D", "FRAN1-G"});
+  CHECK((*r)[1].asset_id == "T_ROCK-1");
+  CHECK((*r)[1].merged_units == std::vector<std::string>{"ROCK-1"});
+  // On the dashboard: Asset column the asset, BM Unit column the unit(s).
+  const auto update = gbpm::dashboard::build_outages(*r);
+  const auto& rows = update.blocks.at(0).cells;
+  CHECK(gbpm::sheet::display_text(rows.at(0).at(1)) == "FRAN1-D + FRAN1-G");
+  CHECK(gbpm::sheet::display_text(rows.at(1).at(0)).find("T_ROCK-1") != std::string::npos);
+  CHECK(gbpm::sheet::display_text(rows.at(1).at(1)) == "ROCK-1");
+}
+
+TEST_CASE("a series as known at T: readings published after T do not count", "[warehouse][market]") {
+  TempDir dir;
+  OPEN_EACH_BACKEND(w, dir);
+  const auto row = [](std::string_view start, std::string_view publish, int mw) {
+    return records("FUELINST", "[" + fuelinst_row(start, publish, "2026-05-06", 9, "CCGT", std::to_string(mw)) + "]");
+  };
+  // SP9 (03:00Z-03:30Z): 03:00 published 03:05, 03:10 published 03:15, 03:15 published late at 03:40.
+  store(*w, row("2026-05-06T03:00:00Z", "2026-05-06T03:05:00Z", 1000), "a");
+  store(*w, row("2026-05-06T03:10:00Z", "2026-05-06T03:15:00Z", 2000), "c");
+  store(*w, row("2026-05-06T03:15:00Z", "2026-05-06T03:40:00Z", 6000), "d");
+  store(*w, records("FREQ", freq_rows("2026-05-06T03:00:00Z", 4, 50.0, minutes(5))), "f");  // 03:00 .. 03:15
+  store(*w,
+        records("INDO", R"([{"dataset":"INDO","publishTime":"2026-05-06T03:35:00Z","startTime":"2026-05-06T03:00:00Z",)"
+                        R"("settlementDate":"2026-05-06","settlementPeriod":9,"demand":21000}])"),
+        "indo");
+
+  const auto sp9_at = [&](std::string_view at) {
+    auto day = w->market().day_series(ymd(2026, 5, 6), SeriesPart::all, utc(at));
+    REQUIRE(day.ok());
+    return day->periods[8];
+  };
+  const auto early = sp9_at("2026-05-06T03:07:00Z");
+  CHECK(early.fuel_mw.at("CCGT") == Approx(1000));  // only 03:00
+  CHECK(early.frequency_samples == 2);              // 03:00, 03:05
+  CHECK_FALSE(early.demand_mw.has_value());
+  const auto mid = sp9_at("2026-05-06T03:16:00Z");
+  CHECK(mid.fuel_mw.at("CCGT") == Approx(1500));  // (1000 + 2000) / 2: 03:15 is published at 03:40
+  CHECK(mid.frequency_samples == 4);
+  const auto late = sp9_at("2026-05-06T04:00:00Z");
+  CHECK(late.fuel_mw.at("CCGT") == Approx(3000));  // (1000 + 2000 + 6000) / 3
+  CHECK(late.demand_mw == Approx(21000));
+  // Without a bound: everything stored.
+  auto all = w->market().day_series(ymd(2026, 5, 6));
+  REQUIRE(all.ok());
+  CHECK(all->periods[8].fuel_mw.at("CCGT") == Approx(3000));
+  CHECK(all->periods[8].demand_mw == Approx(21000));
 }
