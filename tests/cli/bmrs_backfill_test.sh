@@ -112,7 +112,7 @@ check "--gaps rows written" $((2 * 20 + 4 * 20 + 1 + 2)) "$(py_record 'r["rows_w
 check "--gaps API calls in the run record" 6 "$(py_record 'r["api_calls"]')"
 
 # --- system prices (DISEBSP): one request per settlement day, gaps period by period ----
-"$backfill" --help 2>/dev/null | grep -q "DISEBSP" && echo "ok   --help lists DISEBSP" ||
+"$backfill" --help 2>/dev/null | grep "DISEBSP" >/dev/null && echo "ok   --help lists DISEBSP" ||
   { echo "FAIL --help does not mention DISEBSP"; failures=$((failures + 1)); }
 sp_base=/balancing/settlement/system-prices
 check "DISEBSP dry run: a request per settlement day" "$sp_base/2026-10-24 $sp_base/2026-10-25 $sp_base/2026-10-26" \
@@ -189,7 +189,7 @@ set -e
 check "cron invocation exits 0" 0 "$rc"
 [[ $rc -eq 0 ]] || cat "$work/cron.err"
 # (GBPM_FIXTURES from ctest's environment is unknown to the tools; the file's keys must all be known.)
-if grep "unknown setting" "$work/cron.err" | grep -q "gbpm.env"; then
+if grep "unknown setting" "$work/cron.err" | grep "gbpm.env" >/dev/null; then
   echo "FAIL unknown setting in the config file: $(grep 'unknown setting' "$work/cron.err")"
   failures=$((failures + 1))
 fi

@@ -91,7 +91,7 @@ start_monitor() {
 # Waits until `status` prints a line matching $1 (10 s at most).
 wait_status() {
   for _ in $(seq 100); do
-    "$monitor" status 2>/dev/null | grep -q "$1" && return 0
+    "$monitor" status 2>/dev/null | grep "$1" >/dev/null && return 0
     sleep 0.1
   done
   "$monitor" status >&2 || true
@@ -110,11 +110,11 @@ stop_monitor() {
 }
 
 # 1. A healthy primary: STANDBY, no jobs.
-"$monitor" status | grep -q "state: unknown" || fail "status before the first run should say unknown"
+"$monitor" status | grep "state: unknown" >/dev/null || fail "status before the first run should say unknown"
 start_monitor monitor1
 wait_status "last probe: healthy"
 sleep 1.5
-"$monitor" status | grep -q "state: STANDBY" || fail "not STANDBY with a healthy primary"
+"$monitor" status | grep "state: STANDBY" >/dev/null || fail "not STANDBY with a healthy primary"
 [[ $(count "$work/stamps") -eq 0 ]] || fail "jobs ran while STANDBY"
 
 # 2. 503 while the host's port is open: still a failure; ACTIVE after exactly `fall` failures.
@@ -140,7 +140,7 @@ logged=$(count "$work/stamp.log")  # a run may be in flight: the script stamps, 
 [[ $logged -ge $((stamps - 1)) && $logged -le $(count "$work/stamps") ]] || fail "job output not appended to its log"
 [[ $(count "$work/slow.starts") -eq 1 ]] || fail "the slow job ran $(count "$work/slow.starts") times; it must not overlap itself"
 grep -q "job skipped: previous run still going.*job=slow.sh" "$work/monitor1.log" || fail "skip not logged"
-"$monitor" status | grep -q "job slow.sh (\*/1 \* \* \* \*): started 1, skipped [1-9]" || fail "status lacks job counters"
+"$monitor" status | grep "job slow.sh (\*/1 \* \* \* \*): started 1, skipped [1-9]" >/dev/null || fail "status lacks job counters"
 
 # 4. SIGTERM: exit 0, the slow job and its grandchild are gone, nothing left in the job's group.
 slow_pid=$(cat "$work/slow.pid")
@@ -150,7 +150,7 @@ stop_monitor
 alive "$slow_pid" && fail "job $slow_pid survived the monitor's SIGTERM"
 gone "$slow_pid" || fail "processes left in the job's process group: $(ps -o pid,stat,cmd -g "$slow_pid" || true)"
 alive "$slow_child" && fail "grandchild $slow_child survived the monitor's SIGTERM"
-"$monitor" status | grep -q "state: ACTIVE" || fail "state after SIGTERM should still be ACTIVE"
+"$monitor" status | grep "state: ACTIVE" >/dev/null || fail "state after SIGTERM should still be ACTIVE"
 
 # 5. Restart while ACTIVE stays ACTIVE at once (before any failed check) and says so.
 stamps_before=$(count "$work/stamps")
@@ -169,7 +169,7 @@ sleep 0.5
 settled=$(count "$work/stamps")
 sleep 2.5
 [[ $(count "$work/stamps") -eq $settled ]] || fail "jobs kept running after STANDBY"
-"$monitor" status | grep -q "failbacks: 1" || fail "status lacks the failback"
+"$monitor" status | grep "failbacks: 1" >/dev/null || fail "status lacks the failback"
 slow_pid=$(cat "$work/slow.pid")
 stop_monitor
 alive "$slow_pid" && fail "job $slow_pid survived the monitor's SIGTERM"

@@ -60,7 +60,7 @@ run_record layout-update "$now"
 ingest_status "$now"
 
 # --help documents examples; a bad address is a configuration error (78).
-"$healthd" --help | grep -q "Examples:" || fail "--help has no examples"
+"$healthd" --help | grep "Examples:" >/dev/null || fail "--help has no examples"
 set +e
 GBPM_HOME="$home" "$healthd" --listen nowhere:80 --crontab "$work/cron" 2>"$work/bad"
 rc=$?
@@ -108,7 +108,7 @@ grep -q '^gbpm_ingest_messages_total{outcome="quarantined"} 2$' "$work/body" || 
 echo "ok   /livez, /metrics, HEAD"
 
 [[ $(status_of -X POST -d 'x=1' "$base/health") == 405 ]] || fail "POST /health not 405"
-curl -s -D - -o /dev/null -X PUT "$base/metrics" | grep -qi '^Allow: GET, HEAD' || fail "405 without Allow"
+curl -s -D - -o /dev/null -X PUT "$base/metrics" | grep -i '^Allow: GET, HEAD' >/dev/null || fail "405 without Allow"
 [[ $(status_of "$base/nope") == 404 ]] || fail "/nope not 404"
 big=$(head -c 20000 /dev/zero | tr '\0' a)
 [[ $(status_of -H "X-Big: $big" "$base/health") == 431 ]] || fail "20 kB header not 431"
@@ -119,7 +119,7 @@ run_record layout-update $((now - 3600))
 wait_for 503
 [[ $(json 'd["status"]') == unhealthy ]] || fail "stale tool: status not unhealthy"
 [[ $(json 'd["checks"]["run:layout-update"]["status"]') == fail ]] || fail "stale tool not failed"
-json 'd["checks"]["run:layout-update"]["message"]' | grep -q "layout-update is stale" || fail "message does not name the tool"
+json 'd["checks"]["run:layout-update"]["message"]' | grep "layout-update is stale" >/dev/null || fail "message does not name the tool"
 echo "ok   stale run record → 503 naming layout-update"
 
 run_record layout-update "$(date +%s)"

@@ -13,7 +13,7 @@ megabytes=${2:-25}
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed; skipping"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not installed; skipping"; exit 77; }
 [[ -x /usr/bin/time ]] || { echo "GNU time not installed; skipping"; exit 77; }
-if ldd "$ingest" 2>/dev/null | grep -q -e libasan -e libtsan; then
+if ldd "$ingest" 2>/dev/null | grep -e libasan -e libtsan >/dev/null; then
   echo "sanitizer build: RSS is not meaningful; skipping"; exit 77
 fi
 work=$(mktemp -d)
