@@ -198,6 +198,14 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
 
   IngestOptions ingest_options;
   ingest_options.mode = options.mode;
+  // Overlap decode with the commit only for the drop: reading files is
+  // local and cheap. A broker's next receive long-polls (up to about a
+  // second) before the previous batch could be completed, and every crash in
+  // that window charges each committed-but-uncompleted message a delivery
+  // (IRIS dead-letters after 5); completing right after the commit matters
+  // more there than overlap, as Service Bus throughput is bound by one
+  // request per message anyway.
+  ingest_options.pipeline = dir_source ? Pipeline::on : Pipeline::off;
   ingest_options.status_path = core::runs_dir(ctx.home) / "iris-ingest.status.json";
   Ingester ingester(*source, **warehouse, ctx.clock, ctx.log, ingest_options, &stop);
 
