@@ -151,12 +151,6 @@ Result<market::DaySeries> MarketQueries::day_series(year_month_day date, SeriesP
   return std::move(days->front());
 }
 
-Result<std::vector<market::DaySeries>> day_series_range(MarketQueries& queries, year_month_day last, int days,
-                                                        SeriesPart parts, std::optional<TimePoint> known_at) {
-  if (days < 1) return std::vector<market::DaySeries>{};
-  return queries.series_range(year_month_day{sys_days{last} - std::chrono::days{days - 1}}, last, parts, known_at);
-}
-
 SqlMarketQueries::SqlMarketQueries(SqlRunner& runner, QueryLimits limits) : m_runner(runner), m_limits(limits) {}
 
 Result<std::optional<market::FuelMix>> SqlMarketQueries::latest_fuel_mix(TimePoint at) {
@@ -285,11 +279,8 @@ Result<std::vector<market::DaySeries>> SqlMarketQueries::series_range(year_month
   const auto per_period = [&](std::string_view code, std::vector<std::string_view> columns, std::string_view bound,
                               auto&& apply) -> Status {
     columns.insert(columns.begin(), {"settlement_date", "settlement_period"});
-    // Only the parameters the SQL names (BigQuery is strict about unused ones).
-    std::vector<SqlParam> used = dates;
-    if (bound.find("@at") == std::string_view::npos)
-      std::erase_if(used, [](const SqlParam& q) { return q.name == "at"; });
-    auto rows = deduped_rows(m_runner, code, columns, bound, used);
+    // Parameters the SQL does not name are skipped by both runners.
+    auto rows = deduped_rows(m_runner, code, columns, bound, dates);
     if (!rows) return std::move(rows).error();
     for (const auto& row : *rows) {
       if (auto* p = period_of(row[0], row[1])) apply(*p, row);

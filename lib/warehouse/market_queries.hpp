@@ -103,13 +103,6 @@ class MarketQueries {
                                                                   core::TimePoint at) = 0;
 };
 
-// The series of the `days` settlement days ending with `last` (inclusive),
-// oldest first — the input of market::summarize for 30-day statistics.
-// One series_range call.
-Result<std::vector<market::DaySeries>> day_series_range(MarketQueries& queries, std::chrono::year_month_day last,
-                                                        int days, SeriesPart parts = SeriesPart::all,
-                                                        std::optional<core::TimePoint> known_at = std::nullopt);
-
 // MarketQueries over a backend's SqlRunner.
 class SqlMarketQueries final : public MarketQueries {
  public:

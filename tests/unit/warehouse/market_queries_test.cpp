@@ -305,7 +305,7 @@ TEST_CASE("30-day statistics skip missing values", "[warehouse][market]") {
   store(*w, fuelinst("2026-05-06T03:00:00Z", "CCGT", {1000, 1000, 1000, 1000, 1000, 1000}, "2026-05-06", 9));
   store(*w, fuelinst("2026-05-06T03:00:00Z", "WIND", {3000, 3000, 3000, 3000, 3000, 3000}, "2026-05-06", 9), "w");
   store(*w, fuelinst("2026-05-05T03:00:00Z", "CCGT", {2000, 2000, 2000, 2000, 2000, 2000}, "2026-05-05", 9), "c");
-  auto days = day_series_range(w->market(), ymd(2026, 5, 6), 30);
+  auto days = w->market().series_range(ymd(2026, 4, 7), ymd(2026, 5, 6), SeriesPart::all, std::nullopt);
   REQUIRE(days.ok());
   REQUIRE(days->size() == 30);
   CHECK(days->back().date == ymd(2026, 5, 6));
