@@ -12,7 +12,7 @@ set -euo pipefail
 ingest=$1
 fake_sb=$2
 fake_google=$3
-fixtures="${GBPM_FIXTURES:?GBPM_FIXTURES must point at the shared fixtures}/elexon/iris"
+fixtures="${GBPM_FIXTURES:?GBPM_FIXTURES must point at tests/fixtures}/elexon/iris"
 for tool in curl jq openssl python3 sqlite3; do
   command -v "$tool" >/dev/null || { echo "$tool not installed; skipping"; exit 77; }
 done

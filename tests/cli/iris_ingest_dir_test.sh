@@ -5,7 +5,7 @@
 # message in .quarantine/, replays idempotent, --keep, SIGTERM, systemd notify.
 set -euo pipefail
 ingest=$1
-fixtures="${GBPM_FIXTURES:?GBPM_FIXTURES must point at the shared fixtures}/elexon/iris"
+fixtures="${GBPM_FIXTURES:?GBPM_FIXTURES must point at tests/fixtures}/elexon/iris"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed; skipping"; exit 77; }
 work=$(mktemp -d)
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

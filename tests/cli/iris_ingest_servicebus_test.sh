@@ -6,7 +6,7 @@
 set -euo pipefail
 ingest=$1
 fake=$2
-fixtures="${GBPM_FIXTURES:?GBPM_FIXTURES must point at the shared fixtures}/elexon/iris"
+fixtures="${GBPM_FIXTURES:?GBPM_FIXTURES must point at tests/fixtures}/elexon/iris"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed; skipping"; exit 77; }
 command -v curl >/dev/null || { echo "curl CLI not installed; skipping"; exit 77; }
 work=$(mktemp -d)

@@ -9,7 +9,7 @@ namespace gbpm::testing {
 
 std::filesystem::path elexon_fixtures() {
   const char* dir = std::getenv("GBPM_FIXTURES");
-  if (dir == nullptr) throw std::runtime_error("GBPM_FIXTURES must point at the shared fixtures (ctest sets it)");
+  if (dir == nullptr) throw std::runtime_error("GBPM_FIXTURES must point at tests/fixtures (ctest sets it)");
   const std::filesystem::path path = std::filesystem::path(dir) / "elexon";
   if (!std::filesystem::is_directory(path)) throw std::runtime_error("no fixtures directory " + path.string());
   return path;

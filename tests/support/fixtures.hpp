@@ -1,6 +1,6 @@
 #pragma once
-// The shared Elexon fixtures (../shared/fixtures), located through
-// $GBPM_FIXTURES, which ctest sets for every test.
+// The Elexon fixtures kept in the repository (tests/fixtures/elexon), located
+// through $GBPM_FIXTURES, which ctest sets for every test.
 
 #include <filesystem>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // fake-elexon: the Elexon Insights REST API (reference/elexon.md §3) served
-// from the shared fixtures and from deterministic generators, for tests of
+// from tests/fixtures and from deterministic generators, for tests of
 // the Insights client and for running bmrs-backfill by hand.
 //
 // Under `prefix` (default /bmrs/api/v1, as in the real base URL):

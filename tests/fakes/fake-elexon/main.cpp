@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       .add_options =
           [&](CLI::App& app) {
             app.add_option("--fixtures", options.fixtures_dir,
-                           "Folder holding api/ (default: $GBPM_FIXTURES/elexon, else the shared fixtures)");
+                           "Folder holding api/ (default: $GBPM_FIXTURES/elexon, else the repository's tests/fixtures/elexon)");
             app.add_option("--delay-ms", delay_ms, "Delay every data response by this many milliseconds");
           },
       .make_installer = [&](const ServeOptions&) -> RouteInstaller {

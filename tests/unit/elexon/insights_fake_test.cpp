@@ -32,7 +32,7 @@ core::TimePoint at(const char* text) {
 
 std::filesystem::path elexon_fixtures() {
   const char* dir = std::getenv("GBPM_FIXTURES");
-  INFO("GBPM_FIXTURES must point at the shared fixtures (ctest sets it)");
+  INFO("GBPM_FIXTURES must point at tests/fixtures (ctest sets it)");
   REQUIRE(dir != nullptr);
   return std::filesystem::path(dir) / "elexon";
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ingest/message_source.hpp"
+#include "support/fixtures.hpp"
 #include "support/temp_dir.hpp"
 #include "warehouse/sqlite_warehouse.hpp"
 
@@ -21,9 +22,7 @@ namespace gbpm::ingest::testing {
 
 // The body of a fixture under $GBPM_FIXTURES/elexon/iris/.
 inline std::string iris_fixture(const std::string& name) {
-  const char* root = std::getenv("GBPM_FIXTURES");
-  const std::filesystem::path base = root ? root : "/work/shared/fixtures";
-  return gbpm::testing::read_file(base / "elexon" / "iris" / name);
+  return gbpm::testing::read_file(gbpm::testing::elexon_fixtures() / "iris" / name);
 }
 
 inline Message make_message(std::string id, std::string subject, std::string body) {

@@ -19,7 +19,7 @@ namespace {
 
 fs::path fixtures_dir() {
   const char* dir = std::getenv("GBPM_FIXTURES");
-  INFO("GBPM_FIXTURES must point at the shared fixtures (ctest sets it)");
+  INFO("GBPM_FIXTURES must point at tests/fixtures (ctest sets it)");
   REQUIRE(dir != nullptr);
   REQUIRE(fs::is_directory(dir));
   return dir;

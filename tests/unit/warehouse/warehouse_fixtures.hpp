@@ -26,7 +26,7 @@ inline core::TimePoint utc(std::string_view text) {
 
 inline std::filesystem::path fixtures() {
   const char* dir = std::getenv("GBPM_FIXTURES");
-  INFO("GBPM_FIXTURES must point at the shared fixtures (ctest sets it)");
+  INFO("GBPM_FIXTURES must point at tests/fixtures (ctest sets it)");
   REQUIRE(dir != nullptr);
   return std::filesystem::path(dir) / "elexon";
 }
