@@ -24,7 +24,7 @@
 #include "net/http.hpp"
 #include "schedule/crontab.hpp"
 
-namespace gbpm::ingest {
+namespace gbpm::core {
 class SystemdNotifier;
 }
 namespace gbpm::cli {
@@ -64,7 +64,7 @@ struct MonitorDeps {
   log::Logger& log;
   std::filesystem::path home;  // where failover-state.json lives
   const std::atomic<bool>* stop = nullptr;
-  ingest::SystemdNotifier* notifier = nullptr;
+  core::SystemdNotifier* notifier = nullptr;
   TcpProbe tcp = {};
 };
 

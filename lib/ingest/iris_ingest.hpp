@@ -47,10 +47,6 @@ struct ToolOptions {
   KeepFiles keep = KeepFiles::remove;
 };
 
-// Installs SIGTERM and SIGINT handlers that set the returned flag (and
-// nothing else), so the Ingester finishes its in-flight batch and returns.
-const std::atomic<bool>& install_stop_signals();
-
 // Runs iris-ingest with the context's configuration until `stop` is set or,
 // with RunMode::once, the source is drained. Fills ctx.stats for the run record.
 Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std::atomic<bool>& stop);

@@ -43,6 +43,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "warehouse/market_queries.hpp"
+#include "warehouse/open.hpp"
 #include "warehouse/sql.hpp"
 #include "warehouse/warehouse.hpp"
 

@@ -31,13 +31,6 @@
 #include "elexon/record.hpp"
 #include "warehouse/uri.hpp"
 
-namespace gbpm::config {
-class Config;
-}
-namespace gbpm::log {
-class Logger;
-}
-
 namespace gbpm::warehouse {
 
 class MarketQueries;
@@ -140,24 +133,6 @@ class Warehouse {
   // backends (SQLite) cost nothing.
   [[nodiscard]] virtual WarehouseUsage usage() const { return {}; }
 };
-
-// What a backend may need beyond its URI. Everything referenced must outlive
-// the warehouse. The clock is not const: the BigQuery client sleeps on it
-// (retry backoff, job polling).
-struct OpenContext {
-  const config::Config& config;  // GBPM_BIGQUERY_* keys, Google credentials
-  core::Clock& clock;
-  log::Logger& logger;
-  std::filesystem::path home;  // GBPM_HOME: BigQuery's staging store lives under <home>/bigquery/
-};
-
-// Opens the warehouse a URI names. sqlite: opens (read_write: creates and
-// migrates) the file. bigquery: needs the context (the 2-argument form is
-// ErrorKind::config for it): read_write opens the staging store
-// <home>/bigquery/<project>.<dataset>.db and Google credentials; read_only
-// needs only the credentials (see bigquery_warehouse.hpp).
-Result<std::unique_ptr<Warehouse>> open_warehouse(const WarehouseUri& uri, OpenMode mode);
-Result<std::unique_ptr<Warehouse>> open_warehouse(const WarehouseUri& uri, OpenMode mode, const OpenContext& context);
 
 // The table for `spec` records from `source`: "bmrs_fuelinst_iris" / "bmrs_fuelinst".
 std::string table_name(const elexon::DatasetSpec& spec, Source source);

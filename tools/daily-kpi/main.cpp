@@ -3,6 +3,7 @@
 // daily_dashboard_auto_updater.py.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

@@ -4,6 +4,7 @@
 // labelled: boundary zones and a forecast, not GSP metering.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

@@ -3,6 +3,7 @@
 // update_dashboard_preserve_layout.py.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

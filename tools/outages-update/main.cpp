@@ -2,6 +2,7 @@
 // 31-70) with its TOTAL row (DESIGN §4). Replaces update_outages_enhanced.py.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

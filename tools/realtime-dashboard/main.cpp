@@ -3,6 +3,7 @@
 // realtime_dashboard_updater.py.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

@@ -16,8 +16,8 @@
 #include "warehouse/bigquery_warehouse.hpp"
 
 using gbpm::Result;
-using gbpm::core::RunRecord;
 using gbpm::core::TimePoint;
+using gbpm::state::RunRecord;
 using namespace gbpm::health;
 using namespace std::chrono_literals;
 
@@ -402,7 +402,7 @@ TEST_CASE("health: collect reads run records, the status file and the crontab fr
       ">>/var/log/gbpm/realtime-dashboard.log 2>&1\n"
       "1-59/10 * * * * gbpm /usr/local/bin/layout-update >>/var/log/gbpm/layout-update.log 2>&1\n");
   const auto now = utc("2026-11-28T10:14:00Z");
-  REQUIRE(gbpm::core::write_run_record(
+  REQUIRE(gbpm::state::write_run_record(
       home, ok_record("realtime-dashboard", utc("2026-11-28T10:10:00Z"), utc("2026-11-28T10:10:20Z"))));
   gbpm::ingest::IngestStats stats;
   stats.started = now - 1h;
