@@ -100,7 +100,7 @@ std::filesystem::path run_record_path(const std::filesystem::path& home, std::st
 
 Status write_run_record(const std::filesystem::path& home, const RunRecord& record) {
   const auto path = run_record_path(home, record.tool);
-  if (auto st = ensure_directory(path.parent_path()); !st) return st;
+  if (auto st = core::ensure_directory(path.parent_path()); !st) return st;
   auto text = record.to_json();
   if (!text) return std::move(text).error();
   return core::write_file_atomic(path, *text);

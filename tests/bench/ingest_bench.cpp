@@ -190,7 +190,8 @@ int main(int argc, char** argv) {
   }
   const int n = argc > 1 ? std::atoi(argv[1]) : 50000;
   const char* fixtures_env = std::getenv("GBPM_FIXTURES");
-  const fs::path fixtures = fs::path(fixtures_env ? fixtures_env : GBPM_SOURCE_DIR "/tests/fixtures") / "elexon" / "iris";
+  const fs::path fixtures =
+      fs::path(fixtures_env ? fixtures_env : GBPM_SOURCE_DIR "/tests/fixtures") / "elexon" / "iris";
   const fs::path work = (argc > 2 ? fs::path(argv[2]) : fs::temp_directory_path()) /
                         fmt::format("ingest_bench_{}", static_cast<long>(::getpid()));
   fs::create_directories(work / "drop");

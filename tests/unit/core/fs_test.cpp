@@ -3,6 +3,7 @@
 #include "core/fs.hpp"
 
 #include <catch2/catch.hpp>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

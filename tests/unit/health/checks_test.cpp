@@ -232,7 +232,7 @@ TEST_CASE("health: iris-ingest stopped, silent feed, missing or broken status fi
   const auto missing = check_ingest(std::nullopt, now, t);
   CHECK(missing[0].status == CheckStatus::fail);
   CHECK(missing[1].status == CheckStatus::fail);
-  const auto broken = check_ingest(Result<IngestStatus>(parse_ingest_status("{").error()), now, t);
+  const auto broken = check_ingest(Result<IngestStatus>(gbpm::state::parse_ingest_status("{").error()), now, t);
   CHECK(broken[0].status == CheckStatus::fail);
 }
 
@@ -247,7 +247,7 @@ TEST_CASE("health: parses the status file exactly as iris-ingest writes it", "[h
   stats.datasets["FUELINST"].inserted = 400;
   stats.datasets["FUELINST"].ignored = 20;
   const std::string text = gbpm::ingest::status_json(stats, "running", "dir:/x", utc("2026-11-28T10:00:00Z"));
-  auto s = parse_ingest_status(text);
+  auto s = gbpm::state::parse_ingest_status(text);
   REQUIRE(s);
   CHECK(s->state == "running");
   CHECK(s->updated_at == utc("2026-11-28T10:00:00Z"));
