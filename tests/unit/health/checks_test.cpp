@@ -377,7 +377,7 @@ TEST_CASE("health: metrics expose tool, dataset and ingest figures", "[health]")
   auto status = running_ingest(now - 5s, now - 40s);
   status.messages = 1234;
   status.quarantined = 7;
-  status.datasets.push_back({"FUELINST", 10, 2, 3});
+  status.datasets.push_back({.name = "FUELINST", .inserted = 10, .updated = 2, .ignored = 3});
   obs.ingest = Result<IngestStatus>(status);
   const auto report = evaluate(obs, Thresholds{});
   const std::string m = render_metrics(report, obs);
