@@ -1,5 +1,5 @@
 #pragma once
-// The command-line contract every gbpm tool shares (DESIGN §2): --help with
+// The command-line contract every gbpm tool shares: --help with
 // examples, --version, --config, -v/-q, --log-format, --print-config;
 // precedence flag > environment > config file > default; single instance per
 // tool and target; a run record per run; errors mapped to sysexits codes.

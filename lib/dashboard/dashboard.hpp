@@ -1,6 +1,7 @@
 #pragma once
-// The Dashboard tab's content (DESIGN §4), computed from the warehouse at an
-// instant. Pure functions of the queries and `now`, so golden tests pin every
+// The dashboard's content, computed from the warehouse at an instant; each
+// tool replaces only the ranges it owns (ARCHITECTURE.md, "Dashboard").
+// Pure functions of the queries and `now`, so golden tests pin every
 // cell with a fixture warehouse and a fixed --as-of. No command line here:
 // dashboard/tool.hpp runs these builders as tools.
 

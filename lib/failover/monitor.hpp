@@ -1,5 +1,5 @@
 #pragma once
-// The failover-monitor daemon (DESIGN §6): check the primary every interval,
+// The failover-monitor daemon: check the primary every interval,
 // feed the StateMachine, and while ACTIVE run the crontab's jobs; persist the
 // state after every check, report transitions to the log and an optional
 // webhook, and on stop terminate every job it started.

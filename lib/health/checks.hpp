@@ -1,5 +1,5 @@
 #pragma once
-// healthd's checks (DESIGN §6) as pure functions: each takes what was observed
+// healthd's checks as pure functions: each takes what was observed
 // (run records, the crontab's schedules, iris-ingest's status file, warehouse
 // freshness, disk and memory figures) plus "now" and thresholds, and returns
 // pass|warn|fail with the observed value and the threshold it was held to.

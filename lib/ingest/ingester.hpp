@@ -1,6 +1,6 @@
 #pragma once
 // The Ingester: messages from a MessageSource → decode → one durable warehouse
-// commit per batch (group commit) → only then acknowledge (DESIGN §5).
+// commit per batch (group commit) → only then acknowledge.
 //
 //   - Known datasets become typed rows; unknown datasets are kept raw and
 //     counted; undecodable bodies are quarantined (raw bytes + error) and

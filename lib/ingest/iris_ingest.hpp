@@ -1,5 +1,5 @@
 #pragma once
-// The iris-ingest tool body (DESIGN §5): everything tools/iris-ingest/main.cpp
+// The iris-ingest tool body: everything tools/iris-ingest/main.cpp
 // does after parsing flags, so main stays a thin shell.
 //
 //   source      GBPM_IRIS_SOURCE (--source): dir:PATH | servicebus:NAMESPACE/QUEUE

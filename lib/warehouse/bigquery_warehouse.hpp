@@ -1,5 +1,5 @@
 #pragma once
-// The BigQuery backend (DESIGN §3, §5; google-apis.md §2).
+// The BigQuery backend, over the BigQuery REST v2 client (google/bigquery.hpp).
 //
 // Writes: store() commits the batch to a local SQLite staging store first
 // (a SqliteWarehouse with Outbox::on, so the same transaction journals every

@@ -1,6 +1,6 @@
 #pragma once
 // The warehouse: where every record lands and every dashboard number comes
-// from (DESIGN §3, §5). One interface, two backends: SQLite (the embedded
+// from. One interface, two backends: SQLite (the embedded
 // default, sqlite_warehouse.hpp) and BigQuery (bigquery_warehouse.hpp; it
 // stages in a local SQLite store and ships from there). Writers hand over a Batch — the records of many messages,
 // plus unknown-dataset bodies and quarantined bodies — and are told "stored"

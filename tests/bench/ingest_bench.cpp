@@ -1,6 +1,5 @@
 // ingest_bench: drain a dir backlog of real-shaped IRIS messages into SQLite
-// through the real DirSource + Ingester (issue 6, reliability-anchors
-// §C.4/C.5), side by side in one run with
+// through the real DirSource + Ingester (issue 6), side by side in one run with
 //   (a) parse-only: the same files read and parsed into a RapidJSON DOM;
 //   (b) the predecessor-style Python uploader (predecessor_ingest.py: json.load
 //       per file, dict rows, sqlite3 executemany) on the same bytes.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full crash-consistency run of issue 6 (reliability-anchors §B.2.1), for
+# The full crash-consistency run of issue 6, for
 # both sources; CI runs reduced forms (cli.iris_ingest_crash,
 # cli.iris_ingest_servicebus_crash). 10,000 messages each, 50 kill -9 that
 # land mid-drain, with restarts, then every message's records exactly once by

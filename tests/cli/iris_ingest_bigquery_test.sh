@@ -49,7 +49,7 @@ start_fake google g_url "$fake_google" --key-file "$work/sa.json" --state "$work
 cat "$work/servicebus.ca.pem" "$work/google.ca.pem" >"$work/ca.pem"
 
 sb() { curl -sS --cacert "$work/ca.pem" "$@"; }
-# The wire form: a JSON string literal holding the records (elexon.md §1.5).
+# The wire form: a JSON string literal holding the records, as IRIS sends them.
 wire() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()), end="")' "$1"; }
 for ds in FUELINST FREQ MELS BOALF; do
   wire "$fixtures/$ds.json" >"$work/$ds.wire"

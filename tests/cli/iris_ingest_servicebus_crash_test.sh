@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Crash consistency and poison handling of iris-ingest's servicebus: source
-# (reliability-anchors §B.2.1/§B.2.3, reduced for CI; the full run is
+# (reduced for CI; the full run is
 # tests/bench/ingest_crash_full.sh): fake-servicebus (HTTPS, SAS auth, short
 # locks) holds N IRIS-shaped double-encoded messages of FREQ and FUELINST with
 # unique keys, plus poison: 1% malformed bodies, 0.5% unknown datasets, 0.5%

@@ -22,7 +22,7 @@ for _ in $(seq 100); do [[ -s "$work/fake.out" && -s "$work/ca.pem" ]] && break;
 url=$(head -1 "$work/fake.out")
 [[ "$url" == https://* ]] || { echo "FAIL: fake-servicebus did not start"; cat "$work/fake.err"; exit 1; }
 admin() { curl -sS --cacert "$work/ca.pem" "$@"; }
-# The wire form: a JSON string literal holding the records (elexon.md §1.5).
+# The wire form: a JSON string literal holding the records, as IRIS sends them.
 wire() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()), end="")' "$1"; }
 for ds in FUELINST FREQ MELS BOALF; do
   wire "$fixtures/$ds.json" >"$work/$ds.wire"

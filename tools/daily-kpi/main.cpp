@@ -1,5 +1,5 @@
 // daily-kpi: the MARKET SUMMARY block of the Dashboard tab (rows 18-29) and
-// the per-period tab Daily_Chart_Data (DESIGN §4). Replaces
+// the per-period tab Daily_Chart_Data. Replaces
 // daily_dashboard_auto_updater.py.
 
 #include "dashboard/dashboard.hpp"

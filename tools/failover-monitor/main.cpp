@@ -1,5 +1,5 @@
 // failover-monitor: runs on the secondary; takes over the dashboard jobs while
-// the primary is unhealthy (DESIGN §6). A thin shell over lib/failover.
+// the primary is unhealthy. A thin shell over lib/failover.
 
 #include "cli/tool.hpp"
 #include "core/service.hpp"

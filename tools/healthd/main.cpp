@@ -1,4 +1,4 @@
-// healthd: the health signal that means "the dashboard is fresh" (DESIGN §6).
+// healthd: the health signal that means "the dashboard is fresh".
 // Replaces health_check_server.py. A thin shell over lib/health (healthd.hpp).
 
 #include "cli/tool.hpp"

@@ -1,5 +1,5 @@
 // iris-ingest: IRIS messages → the warehouse, nothing lost, nothing
-// duplicated (DESIGN §5). A thin shell over lib/ingest (iris_ingest.hpp).
+// duplicated. A thin shell over lib/ingest (iris_ingest.hpp).
 
 #include "cli/tool.hpp"
 #include "core/service.hpp"

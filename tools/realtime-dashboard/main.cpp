@@ -1,5 +1,5 @@
 // realtime-dashboard: the tab Live_Raw_Gen, one row per settlement period of
-// today with the half-hour mean MW per fuel type (DESIGN §4). Replaces
+// today with the half-hour mean MW per fuel type. Replaces
 // realtime_dashboard_updater.py.
 
 #include "dashboard/dashboard.hpp"
