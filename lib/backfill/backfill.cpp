@@ -40,6 +40,122 @@ Result<std::vector<elexon::Record>> decode_chunk(const elexon::Page& page, const
   return elexon::decode_page(page, dataset);
 }
 
+// The chunk journals of a run, by dataset.
+using Journals = std::map<std::string, ChunkJournal, std::less<>>;
+
+// Opens the journal of every dataset in `chunks` and counts each chunk as
+// planned; returns the indices (into `chunks`) of those still to fetch. With
+// JournalMode::resume a chunk the journal covers is counted as skipped.
+Result<std::vector<std::size_t>> plan_fetches(const std::vector<Chunk>& chunks, const BackfillOptions& options,
+                                              log::Logger& logger, Journals& journals, BackfillSummary& summary) {
+  std::vector<std::size_t> to_fetch;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const Chunk& chunk = chunks[i];
+    const elexon::DatasetSpec* spec = elexon::find_dataset(chunk.dataset);
+    if (spec == nullptr) {
+      return make_error(ErrorKind::usage, fmt::format("dataset {} has no registry schema", chunk.dataset));
+    }
+    auto it = journals.find(chunk.dataset);
+    if (it == journals.end()) {
+      auto opened = ChunkJournal::open(journal_path(options.home, chunk.dataset), options.journal_scope);
+      if (!opened) return std::move(opened).error();
+      it = journals.emplace(chunk.dataset, std::move(*opened)).first;
+    }
+    DatasetTotals& totals = summary.datasets[chunk.dataset];
+    ++totals.chunks_planned;
+    if (options.journal == JournalMode::resume && it->second.covers(chunk.slots)) {
+      ++totals.chunks_skipped;
+      logger.debug("chunk already stored; skipped", {{"chunk", chunk.request.label}});
+      continue;
+    }
+    to_fetch.push_back(i);
+  }
+  return to_fetch;
+}
+
+// Fetches and decodes chunks[index] (a worker's job; touches no shared state).
+Fetched fetch_chunk(elexon::InsightsClient& client, const std::vector<Chunk>& chunks, std::size_t index) {
+  const Chunk& chunk = chunks[index];
+  Fetched fetched{.index = index};
+  // run() of a one-request plan: the client's error messages then name
+  // the chunk by its label.
+  std::optional<Result<std::vector<elexon::Record>>> decoded;
+  auto fetched_one = client.run({chunk.request}, [&](elexon::FetchedChunk& got) -> Status {
+    decoded.emplace(decode_chunk(got.page, chunk.dataset));
+    return {};
+  });
+  if (!fetched_one) {
+    fetched.records = std::move(fetched_one).error();
+  } else if (!decoded) {
+    fetched.records = make_error(ErrorKind::internal, fmt::format("{}: no page delivered", chunk.request.label));
+  } else if (!*decoded) {
+    fetched.records = std::move(*decoded).error().with_context(fmt::format("Elexon Insights {}", chunk.request.label));
+  } else {
+    fetched.records = std::move(**decoded);
+  }
+  return fetched;
+}
+
+// Where the writer stores, what time it stamps, where it logs.
+struct Writer {
+  warehouse::Warehouse& warehouse;
+  core::Clock& clock;
+  log::Logger& logger;
+};
+
+// Stores the rows of everything that arrived in one transaction (group
+// commit), then journals the chunks: a chunk is journaled only once its rows
+// are durable. Failed chunks are counted and listed in `summary`.
+Status store_arrived(std::vector<Fetched>& arrived, const std::vector<Chunk>& chunks, const BackfillOptions& options,
+                     const Writer& writer, Journals& journals, BackfillSummary& summary) {
+  warehouse::Batch batch;
+  std::map<std::string, std::vector<std::pair<elexon::TimeWindow, std::size_t>>> stored;
+  const core::TimePoint received_at = writer.clock.now();
+  for (Fetched& f : arrived) {
+    const Chunk& chunk = chunks[f.index];
+    DatasetTotals& totals = summary.datasets[chunk.dataset];
+    if (!f.records) {
+      ++totals.chunks_failed;
+      writer.logger.warn("chunk failed", {{"chunk", chunk.request.label},
+                                          {"error", f.records.error().message},
+                                          {"retryable", f.records.error().retryable()}});
+      summary.failures.push_back(ChunkFailure{chunk, f.records.error()});
+      continue;
+    }
+    const std::size_t rows = f.records->size();
+    totals.rows_received += rows;
+    const DatasetRule* rule = find_rule(chunk.dataset);
+    const core::TimePoint request_end = chunk.slots.to + (rule != nullptr ? rule->request_offset : seconds(0));
+    if (options.settled_before && request_end > *options.settled_before) {
+      ++totals.chunks_fetched;  // stored, but fetched again next time
+    } else {
+      stored[chunk.dataset].emplace_back(chunk.slots, rows);
+    }
+    if (rows == 0) continue;
+    batch.groups.push_back(warehouse::RecordGroup{.source = warehouse::Source::api,
+                                                  .message_id = chunk.request.path,
+                                                  .received_at = received_at,
+                                                  .records = std::move(*f.records)});
+  }
+  if (!batch.empty()) {
+    auto stats = writer.warehouse.store(batch);
+    if (!stats) return std::move(stats).error().with_context("backfill: cannot store fetched rows");
+    for (auto& [dataset, totals] : summary.datasets) {
+      const elexon::DatasetSpec* spec = elexon::find_dataset(dataset);
+      const auto table = stats->tables.find(warehouse::table_name(*spec, warehouse::Source::api));
+      if (table == stats->tables.end()) continue;
+      totals.rows_inserted += table->second.inserted;
+      totals.rows_updated += table->second.updated;
+      totals.rows_unchanged += table->second.ignored;
+    }
+  }
+  for (auto& [dataset, windows] : stored) {
+    if (auto ok = journals.at(dataset).record(windows); !ok) return std::move(ok).error();
+    summary.datasets[dataset].chunks_fetched += windows.size();
+  }
+  return {};
+}
+
 int failure_rank(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::temporary: return 0;
@@ -102,31 +218,10 @@ Result<BackfillSummary> run_backfill(elexon::InsightsClient& client, warehouse::
                                      const std::vector<Chunk>& chunks, const BackfillOptions& options,
                                      core::Clock& clock, log::Logger& logger, ProgressReporter* progress) {
   BackfillSummary summary;
-
-  // Journals per dataset, and the chunks they do not cover yet.
-  std::map<std::string, ChunkJournal, std::less<>> journals;
-  std::vector<std::size_t> to_fetch;
-  for (std::size_t i = 0; i < chunks.size(); ++i) {
-    const Chunk& chunk = chunks[i];
-    const elexon::DatasetSpec* spec = elexon::find_dataset(chunk.dataset);
-    if (spec == nullptr) {
-      return make_error(ErrorKind::usage, fmt::format("dataset {} has no registry schema", chunk.dataset));
-    }
-    auto it = journals.find(chunk.dataset);
-    if (it == journals.end()) {
-      auto opened = ChunkJournal::open(journal_path(options.home, chunk.dataset), options.journal_scope);
-      if (!opened) return std::move(opened).error();
-      it = journals.emplace(chunk.dataset, std::move(*opened)).first;
-    }
-    DatasetTotals& totals = summary.datasets[chunk.dataset];
-    ++totals.chunks_planned;
-    if (options.journal == JournalMode::resume && it->second.covers(chunk.slots)) {
-      ++totals.chunks_skipped;
-      logger.debug("chunk already stored; skipped", {{"chunk", chunk.request.label}});
-      continue;
-    }
-    to_fetch.push_back(i);
-  }
+  Journals journals;
+  auto planned = plan_fetches(chunks, options, logger, journals, summary);
+  if (!planned) return std::move(planned).error();
+  const std::vector<std::size_t>& to_fetch = *planned;
 
   const std::size_t n = to_fetch.size();
   const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(options.concurrency, 1)), n);
@@ -148,25 +243,7 @@ Result<BackfillSummary> run_backfill(elexon::InsightsClient& client, warehouse::
         if (stop || next >= n) return;
         position = next++;
       }
-      const Chunk& chunk = chunks[to_fetch[position]];
-      Fetched fetched{.index = to_fetch[position]};
-      // run() of a one-request plan: the client's error messages then name
-      // the chunk by its label.
-      std::optional<Result<std::vector<elexon::Record>>> decoded;
-      auto fetched_one = client.run({chunk.request}, [&](elexon::FetchedChunk& got) -> Status {
-        decoded.emplace(decode_chunk(got.page, chunk.dataset));
-        return {};
-      });
-      if (!fetched_one) {
-        fetched.records = std::move(fetched_one).error();
-      } else if (!decoded) {
-        fetched.records = make_error(ErrorKind::internal, fmt::format("{}: no page delivered", chunk.request.label));
-      } else if (!*decoded) {
-        fetched.records =
-            std::move(*decoded).error().with_context(fmt::format("Elexon Insights {}", chunk.request.label));
-      } else {
-        fetched.records = std::move(**decoded);
-      }
+      Fetched fetched = fetch_chunk(client, chunks, to_fetch[position]);
       {
         std::lock_guard lock(mutex);
         ready.push_back(std::move(fetched));
@@ -200,52 +277,8 @@ Result<BackfillSummary> run_backfill(elexon::InsightsClient& client, warehouse::
         ready.pop_front();
       }
     }
-    // One transaction for everything that arrived (group commit), then the
-    // journals: a chunk is journaled only once its rows are durable.
-    warehouse::Batch batch;
-    std::map<std::string, std::vector<std::pair<elexon::TimeWindow, std::size_t>>> stored;
-    const core::TimePoint received_at = clock.now();
-    for (Fetched& f : arrived) {
-      const Chunk& chunk = chunks[f.index];
-      DatasetTotals& totals = summary.datasets[chunk.dataset];
-      if (!f.records) {
-        ++totals.chunks_failed;
-        logger.warn("chunk failed", {{"chunk", chunk.request.label},
-                                     {"error", f.records.error().message},
-                                     {"retryable", f.records.error().retryable()}});
-        summary.failures.push_back(ChunkFailure{chunk, f.records.error()});
-        continue;
-      }
-      const std::size_t rows = f.records->size();
-      totals.rows_received += rows;
-      const DatasetRule* rule = find_rule(chunk.dataset);
-      const core::TimePoint request_end = chunk.slots.to + (rule != nullptr ? rule->request_offset : seconds(0));
-      if (options.settled_before && request_end > *options.settled_before) {
-        ++totals.chunks_fetched;  // stored, but fetched again next time
-      } else {
-        stored[chunk.dataset].emplace_back(chunk.slots, rows);
-      }
-      if (rows == 0) continue;
-      batch.groups.push_back(warehouse::RecordGroup{.source = warehouse::Source::api,
-                                                    .message_id = chunk.request.path,
-                                                    .received_at = received_at,
-                                                    .records = std::move(*f.records)});
-    }
-    if (!batch.empty()) {
-      auto stats = warehouse.store(batch);
-      if (!stats) return std::move(stats).error().with_context("backfill: cannot store fetched rows");
-      for (auto& [dataset, totals] : summary.datasets) {
-        const elexon::DatasetSpec* spec = elexon::find_dataset(dataset);
-        const auto table = stats->tables.find(warehouse::table_name(*spec, warehouse::Source::api));
-        if (table == stats->tables.end()) continue;
-        totals.rows_inserted += table->second.inserted;
-        totals.rows_updated += table->second.updated;
-        totals.rows_unchanged += table->second.ignored;
-      }
-    }
-    for (auto& [dataset, windows] : stored) {
-      if (auto ok = journals.at(dataset).record(windows); !ok) return std::move(ok).error();
-      summary.datasets[dataset].chunks_fetched += windows.size();
+    if (auto st = store_arrived(arrived, chunks, options, {warehouse, clock, logger}, journals, summary); !st) {
+      return std::move(st).error();
     }
     handled += arrived.size();
     {

@@ -174,7 +174,7 @@ Result<std::vector<Chunk>> plan_chunks(cli::Context& ctx, warehouse::Warehouse& 
 
 // The Insights client over libcurl, counting every HTTP attempt into `calls`.
 Result<std::unique_ptr<elexon::InsightsClient>> make_client(cli::Context& ctx, int concurrency,
-                                                            std::shared_ptr<std::atomic<std::int64_t>> calls) {
+                                                            const std::shared_ptr<std::atomic<std::int64_t>>& calls) {
   auto options = insights_options(ctx.config, ctx.log);
   if (!options) return std::move(options).error();
   net::CurlTransportOptions curl{.ca_file = ctx.config.get_string_or("GBPM_CA_FILE", ""),

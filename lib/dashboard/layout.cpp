@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "dashboard/dashboard.hpp"
 #include "dashboard/formats.hpp"
@@ -16,8 +17,9 @@ using sheet::Cell;
 std::string age_text(std::chrono::seconds age) {
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(age).count();
   if (minutes < 120) return fmt::format("{} min", minutes);
-  if (minutes < 48 * 60) return fmt::format("{} h", minutes / 60);
-  return fmt::format("{} d", minutes / (24 * 60));
+  constexpr std::int64_t kMinutesPerDay = 24 * 60;
+  if (minutes < 2 * kMinutesPerDay) return fmt::format("{} h", minutes / 60);
+  return fmt::format("{} d", minutes / kMinutesPerDay);
 }
 
 // The latest market price of the settlement day containing `now`, at or before now.

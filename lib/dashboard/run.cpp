@@ -50,7 +50,7 @@ Status run_dashboard_tool(cli::Context& ctx, const Builder& build) {
   sink_options.logger = &ctx.log;
   auto sink = sheet::open_sheet(sheet_text, sink_options);
   if (!sink) return sink.error();
-  const Status written = (*sink)->write(*update);
+  Status written = (*sink)->write(*update);
   ctx.stats.api_calls += (*sink)->api_calls();
   if (!written) return written;
   ctx.stats.rows_written = rows;  // rows of owned ranges replaced

@@ -152,6 +152,9 @@ DatasetSpec export_import_limit(std::string_view code, std::string_view descript
 
 // --- The registry --------------------------------------------------------------
 
+// One flat table, one entry per dataset: cutting it into arbitrary groups would
+// separate no logic and only scatter the registry.
+// NOLINTNEXTLINE(readability-function-size): a data table (see above)
 std::vector<DatasetSpec> build_registry() {
   std::vector<DatasetSpec> specs;
 
@@ -190,10 +193,10 @@ std::vector<DatasetSpec> build_registry() {
         .columns =
             {
                 timestamp("start_time", "startTime", kOptional),
-                std::move(provider),
+                provider,
                 settlement_date(),
                 settlement_period(),
-                std::move(price),
+                price,
                 col("volume", "volume", T::real, kOptional, "MWh"),
             },
         .key = {"settlement_date", "settlement_period", "data_provider"},

@@ -56,7 +56,7 @@ std::string quote_short(std::string_view text) {
 
 // The field a column reads: json_field, or fallback_field when json_field is
 // absent or null and the fallback is present.
-json::View source_of(const ColumnSpec& column, json::View row) {
+json::View source_of(const ColumnSpec& column, const json::View& row) {
   json::View v = row.field(column.json_field);
   if ((v.is_missing() || v.is_null()) && !column.fallback_field.empty()) {
     json::View alt = row.field(column.fallback_field);
@@ -69,7 +69,7 @@ json::View source_of(const ColumnSpec& column, json::View row) {
 // absent or null). Writes in place rather than returning a Result<Value>:
 // GCC 12 warns (-Wmaybe-uninitialized, falsely) when a variant holding a
 // string is moved through another variant under the sanitizers.
-Status decode_value(const ColumnSpec& column, json::View row, Value& out) {
+Status decode_value(const ColumnSpec& column, const json::View& row, Value& out) {
   const json::View v = source_of(column, row);
   if (v.is_missing() || v.is_null()) {
     if (column.requirement == Requirement::optional) return {};
@@ -143,7 +143,7 @@ Status decode_value(const ColumnSpec& column, json::View row, Value& out) {
 // Calls fn(index, row) for each record of a message body: the elements of an
 // array, or the body itself when it is one object. Stops at the first error.
 template <typename Fn>
-Status for_each_record(json::View root, Fn&& fn) {
+Status for_each_record(const json::View& root, Fn&& fn) {
   if (root.is_object()) return fn(std::size_t{0}, root);
   std::size_t index = 0;
   for (const json::View row : root.elements()) {
@@ -155,9 +155,9 @@ Status for_each_record(json::View root, Fn&& fn) {
 
 // The dataset named by the records' `dataset` field: the first non-empty
 // string one, or an empty string when no record names one.
-Result<std::string> dataset_from_records(json::View root) {
+Result<std::string> dataset_from_records(const json::View& root) {
   std::string found;
-  const Status status = for_each_record(root, [&](std::size_t index, json::View row) -> Status {
+  const Status status = for_each_record(root, [&](std::size_t index, const json::View& row) -> Status {
     if (!found.empty() || !row.is_object()) return {};
     auto name = row.field("dataset").optional_string();
     if (!name) return row_error("IRIS message", "record", index, name.error());
@@ -170,7 +170,7 @@ Result<std::string> dataset_from_records(json::View root) {
 
 }  // namespace
 
-Result<Record> decode_record(const DatasetSpec& spec, json::View row) {
+Result<Record> decode_record(const DatasetSpec& spec, const json::View& row) {
   if (!row.is_object()) return row.error("expected a record object, got " + row.describe());
   Record record{&spec, std::vector<Value>(spec.columns.size())};
   for (std::size_t i = 0; i < spec.columns.size(); ++i) {
@@ -179,7 +179,7 @@ Result<Record> decode_record(const DatasetSpec& spec, json::View row) {
   return record;
 }
 
-Result<std::vector<Record>> decode_rows(const DatasetSpec& spec, json::View rows) {
+Result<std::vector<Record>> decode_rows(const DatasetSpec& spec, const json::View& rows) {
   auto elements = rows.as_array();
   if (!elements) return elements.error().with_context(fmt::format("{} rows", spec.code));
   std::vector<Record> out;
@@ -213,7 +213,7 @@ Result<json::View> rows_of_envelope(json::View root) {
                     root.describe());
 }
 
-Result<std::vector<std::string>> decode_string_list(json::View array) {
+Result<std::vector<std::string>> decode_string_list(const json::View& array) {
   auto elements = array.as_array();
   if (!elements) return std::move(elements).error();
   std::vector<std::string> out;
@@ -262,7 +262,7 @@ Result<DecodedMessage> decode_message(std::string_view body, std::string_view su
 
   const DatasetSpec& spec = *message.spec;
   message.records.reserve(message.record_count);
-  const Status status = for_each_record(root, [&](std::size_t index, json::View row) -> Status {
+  const Status status = for_each_record(root, [&](std::size_t index, const json::View& row) -> Status {
     if (!row.is_object()) {
       return row_error(spec.code, "record", index, row.error("expected a record object, got " + row.describe()));
     }

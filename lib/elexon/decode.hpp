@@ -62,14 +62,14 @@ Result<DecodedMessage> decode_message(std::string_view body, std::string_view su
                                       std::string_view fallback_dataset);
 
 // Decodes one row object against `spec`. Errors name the field's JSON path.
-Result<Record> decode_record(const DatasetSpec& spec, json::View row);
+Result<Record> decode_record(const DatasetSpec& spec, const json::View& row);
 
 // Decodes an array of row objects (an API response's rows, see
 // rows_of_envelope) against `spec`, all or nothing. Errors name the dataset
 // and the row index. The rows' own `dataset` field is not checked: some API
 // endpoints label rows with their source dataset (interconnector outturn rows
 // say "FUELINST").
-Result<std::vector<Record>> decode_rows(const DatasetSpec& spec, json::View rows);
+Result<std::vector<Record>> decode_rows(const DatasetSpec& spec, const json::View& rows);
 
 // The rows of an Insights API response: the root itself when it is an array
 // (`/stream`, `/reference`), else its `data` member when that is an array
@@ -78,6 +78,6 @@ Result<std::vector<Record>> decode_rows(const DatasetSpec& spec, json::View rows
 Result<json::View> rows_of_envelope(json::View root);
 
 // The strings of an array of strings (`/reference/fueltypes/all`).
-Result<std::vector<std::string>> decode_string_list(json::View array);
+Result<std::vector<std::string>> decode_string_list(const json::View& array);
 
 }  // namespace gbpm::elexon

@@ -69,7 +69,7 @@ TransportFactory InsightsClient::share(net::HttpTransport& transport) {
   };
 }
 
-TransportFactory InsightsClient::curl(net::CurlTransportOptions options) {
+TransportFactory InsightsClient::curl(const net::CurlTransportOptions& options) {
   return [options]() -> Result<std::unique_ptr<net::HttpTransport>> {
     auto made = net::CurlTransport::create(options);
     if (!made) return std::move(made).error();

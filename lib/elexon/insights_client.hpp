@@ -113,7 +113,7 @@ class InsightsClient {
   static TransportFactory share(net::HttpTransport& transport);
   // A factory making one CurlTransport per worker with `options` (CA file,
   // User-Agent, logger).
-  static TransportFactory curl(net::CurlTransportOptions options = {});
+  static TransportFactory curl(const net::CurlTransportOptions& options = {});
 
   // Fetches `query` (planned by plan_dataset): requests run up to
   // `concurrency` at a time, each retried per the options; chunks reach

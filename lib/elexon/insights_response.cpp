@@ -20,7 +20,7 @@ std::string one_line(std::string_view text, std::size_t limit = 300) {
   return out;
 }
 
-std::string string_or_empty(json::View v) {
+std::string string_or_empty(const json::View& v) {
   auto s = v.optional_string();
   if (!s || !*s) return {};
   return std::string(**s);
@@ -39,7 +39,7 @@ std::string_view to_string(Envelope envelope) {
 
 Page::Page(json::Document document, json::View rows, Envelope envelope, std::vector<std::string> metadata_datasets)
     : m_document(std::move(document)),
-      m_rows(rows),
+      m_rows(std::move(rows)),
       m_envelope(envelope),
       m_metadata_datasets(std::move(metadata_datasets)) {}
 

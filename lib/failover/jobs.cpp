@@ -140,14 +140,16 @@ JobRunner::JobRunner(std::vector<schedule::CrontabJob> jobs, JobRunnerOptions op
     if (eq == std::string_view::npos || is_private_variable(entry.substr(0, eq))) continue;
     vars.emplace_back(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
   }
-  for (const auto& [name, value] : m_options.env) {
-    std::erase_if(vars, [&](const auto& v) { return v.first == name; });
-    vars.emplace_back(name, value);
+  // A crontab assignment replaces the inherited variable of that name.
+  for (const auto& assignment : m_options.env) {
+    std::erase_if(vars, [&assignment](const auto& v) { return v.first == assignment.first; });
+    vars.push_back(assignment);
   }
   m_path = std::string(k_default_path);
+  m_env.reserve(vars.size());
   for (const auto& [name, value] : vars) {
     if (name == "PATH") m_path = value;
-    m_env.push_back(name + "=" + value);
+    m_env.push_back(fmt::format("{}={}", name, value));
   }
 }
 

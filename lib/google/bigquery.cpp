@@ -198,7 +198,7 @@ std::string BigQueryClient::api_url(std::string_view path) const {
   return fmt::format("{}/bigquery/v2/projects/{}/{}", m_options.base_url, escape(m_options.project), path);
 }
 
-Result<net::Response> BigQueryClient::send(Call call) {
+Result<net::Response> BigQueryClient::send(const Call& call) {
   net::BackoffPolicy backoff = m_backoff.fork();
   const net::RetryPolicy policy(m_options.retry);
   const core::TimePoint start = m_clock.now();

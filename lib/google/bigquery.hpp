@@ -239,7 +239,7 @@ class BigQueryClient {
 
  private:
   struct Call;
-  Result<net::Response> send(Call call);
+  Result<net::Response> send(const Call& call);
   Result<std::string> call_json(Call call);
   [[nodiscard]] std::string api_url(std::string_view path) const;
 

@@ -249,7 +249,7 @@ struct SheetsClient::Impl {
     while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
   }
 
-  Result<net::Response> call(std::string method, std::string path, std::string body, std::string_view what) {
+  Result<net::Response> call(std::string method, const std::string& path, std::string body, std::string_view what) {
     auto token = tokens.token();
     if (!token) return token.error().with_context(what);
     net::Request request;

@@ -31,7 +31,7 @@ constexpr auto kTick = std::chrono::milliseconds{250};
 // remaining bytes read and dropped for up to this long (or this many bytes),
 // so closing does not send a RST that could destroy the response in flight.
 constexpr auto kDrainTime = std::chrono::milliseconds{1000};
-constexpr std::size_t kDrainBytes = 256 * 1024;
+constexpr std::size_t kDrainBytes = std::size_t{256} * 1024;
 
 using Bytes = std::shared_ptr<const std::string>;
 

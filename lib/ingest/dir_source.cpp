@@ -32,6 +32,15 @@ bool looks_like_message(std::string_view name) {
   return !name.empty() && name.front() != '.' && ends_with(name, ".json") && name.size() > 5;
 }
 
+// A message's locator, "<folder>/<name>": its key in m_in_flight and its path
+// under the root.
+std::string locator_of(std::string_view folder, std::string_view name) {
+  std::string locator;
+  locator.reserve(folder.size() + 1 + name.size());
+  locator.append(folder).append("/").append(name);
+  return locator;
+}
+
 Error os_error(std::string_view what, const std::filesystem::path& path, int err) {
   return make_error(ErrorKind::output, std::string(what) + " " + path.string() + ": " + std::strerror(err));
 }
@@ -117,7 +126,7 @@ Status DirSource::scan() {
     while (const dirent* file = ::readdir(dir)) {
       const std::string name = file->d_name;
       if (!looks_like_message(name)) continue;
-      if (m_in_flight.count(folder_name + "/" + name) != 0) continue;
+      if (m_in_flight.count(locator_of(folder_name, name)) != 0) continue;
       struct stat st {};
       if (::fstatat(::dirfd(dir), name.c_str(), &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
       Entry entry{mtime_of(st), folder_name, name, static_cast<std::size_t>(st.st_size)};
@@ -160,7 +169,7 @@ Result<std::vector<Message>> DirSource::receive(const ReceiveLimits& limits) {
     Message message;
     message.id = entry.name;
     message.fallback_dataset = entry.folder == "unknown" ? std::string() : entry.folder;
-    message.locator = entry.folder + "/" + entry.name;
+    message.locator = locator_of(entry.folder, entry.name);
     message.source_ref = "dir:" + path.string();
     message.enqueued_at = entry.mtime;
     bool gone = false;

@@ -166,8 +166,51 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return n;
 }
 
+// The request's headers as a libcurl list, plus "Expect:" so large bodies
+// need no "Expect: 100-continue" round trip. A header name or value with a
+// line break is refused: it would let a value smuggle in headers of its own.
+Result<SlistPtr> header_list_for(const Request& request) {
+  SlistPtr list;
+  auto append = [&list](const std::string& line) {
+    curl_slist* next = curl_slist_append(list.get(), line.c_str());
+    if (next == nullptr) return false;
+    (void)list.release();
+    list.reset(next);
+    return true;
+  };
+  bool ok = true;
+  for (const auto& [name, value] : request.headers) {
+    if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      return make_error(ErrorKind::internal, fmt::format("{} {}: malformed request header {:?}", request.method,
+                                                         redact_url(request.url), name));
+    }
+    // "Name;" is libcurl's spelling of a header with an empty value.
+    ok = ok && append(value.empty() ? name + ";" : fmt::format("{}: {}", name, value));
+  }
+  if (!request.header("Expect")) ok = ok && append("Expect:");
+  if (!ok) return make_error(ErrorKind::internal, "out of memory building request headers");
+  return list;
+}
+
 bool method_is(const Request& request, std::string_view method) {
   return request.method == method;
+}
+
+// Sets the request method: GET and HEAD without a body; a body (or POST, PUT,
+// PATCH) as POSTFIELDS with the method named unless it is POST; any other
+// method by name. Returns the first libcurl error.
+CURLcode set_method(CURL* h, const Request& request) {
+  if (method_is(request, "GET") && request.body.empty()) return set_long(h, CURLOPT_HTTPGET, 1L);
+  if (method_is(request, "HEAD")) return set_long(h, CURLOPT_NOBODY, 1L);
+  if (request.body.empty() && !method_is(request, "POST") && !method_is(request, "PUT") &&
+      !method_is(request, "PATCH")) {
+    return set_string(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  CURLcode rc = set_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  if (rc == CURLE_OK) rc = set_string(h, CURLOPT_POSTFIELDS, request.body.data());
+  if (rc == CURLE_OK && !method_is(request, "POST")) rc = set_string(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  return rc;
 }
 
 Error transfer_error(CURLcode code, const char* detail_buffer, const Request& request, const Receiver& receiver,
@@ -265,28 +308,8 @@ Result<Response> CurlTransport::send(const Request& request) {
   Receiver receiver;
   receiver.limit = s.options.max_response_bytes;
 
-  SlistPtr header_list;
-  auto append_header = [&header_list](const std::string& line) {
-    curl_slist* next = curl_slist_append(header_list.get(), line.c_str());
-    if (next == nullptr) return false;
-    (void)header_list.release();
-    header_list.reset(next);
-    return true;
-  };
-  bool headers_ok = true;
-  for (const auto& [name, value] : request.headers) {
-    if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
-        value.find_first_of("\r\n") != std::string::npos) {
-      // A line break would let a value smuggle in headers of its own.
-      return make_error(ErrorKind::internal, fmt::format("{} {}: malformed request header {:?}", request.method,
-                                                         redact_url(request.url), name));
-    }
-    // "Name;" is libcurl's spelling of a header with an empty value.
-    headers_ok = headers_ok && append_header(value.empty() ? name + ";" : name + ": " + value);
-  }
-  // No "Expect: 100-continue" round trip before large bodies.
-  if (!request.header("Expect")) headers_ok = headers_ok && append_header("Expect:");
-  if (!headers_ok) return make_error(ErrorKind::internal, "out of memory building request headers");
+  auto header_list = header_list_for(request);
+  if (!header_list) return std::move(header_list).error();
 
   CURLcode rc = CURLE_OK;
   auto set = [&rc](CURLcode code) {
@@ -315,23 +338,12 @@ Result<Response> CurlTransport::send(const Request& request) {
   set(set_pointer(h, CURLOPT_WRITEDATA, &receiver));
   set(set_function(h, CURLOPT_HEADERFUNCTION, &on_header));
   set(set_pointer(h, CURLOPT_HEADERDATA, &receiver));
-  set(set_list(h, CURLOPT_HTTPHEADER, header_list.get()));
+  set(set_list(h, CURLOPT_HTTPHEADER, header_list->get()));
   if (!s.extra_cas.empty()) {
     set(set_function(h, CURLOPT_SSL_CTX_FUNCTION, &add_extra_cas));
     set(set_pointer(h, CURLOPT_SSL_CTX_DATA, &s.extra_cas));
   }
-  if (method_is(request, "GET") && request.body.empty()) {
-    set(set_long(h, CURLOPT_HTTPGET, 1L));
-  } else if (method_is(request, "HEAD")) {
-    set(set_long(h, CURLOPT_NOBODY, 1L));
-  } else if (!request.body.empty() || method_is(request, "POST") || method_is(request, "PUT") ||
-             method_is(request, "PATCH")) {
-    set(set_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size())));
-    set(set_string(h, CURLOPT_POSTFIELDS, request.body.data()));
-    if (!method_is(request, "POST")) set(set_string(h, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
-  } else {
-    set(set_string(h, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
-  }
+  set(set_method(h, request));
   if (rc != CURLE_OK) {
     return make_error(ErrorKind::internal, fmt::format("{} {}: cannot configure libcurl: {}", request.method,
                                                        redact_url(request.url), curl_easy_strerror(rc)));

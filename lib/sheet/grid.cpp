@@ -11,7 +11,7 @@ namespace gbpm::sheet {
 namespace {
 
 // "12345.6" → "12,345.6" (the part before the point only).
-std::string group_thousands(std::string digits) {
+std::string group_thousands(const std::string& digits) {
   const auto point = digits.find('.');
   std::string head = digits.substr(0, point);
   const std::string tail = point == std::string::npos ? "" : digits.substr(point);
@@ -111,19 +111,20 @@ std::string display_text(const Cell& cell) {
 
 void apply_block(TabValues& tab, const Block& block) {
   const Range& r = block.range;
-  const auto needed = static_cast<std::size_t>(r.row + r.rows);
+  const auto top = static_cast<std::size_t>(r.row);
+  const auto left = static_cast<std::size_t>(r.col);
+  const std::size_t needed = top + static_cast<std::size_t>(r.rows);
+  const std::size_t width = left + static_cast<std::size_t>(r.cols);
   if (tab.size() < needed) tab.resize(needed);
   for (int i = 0; i < r.rows; ++i) {
-    auto& row = tab[static_cast<std::size_t>(r.row + i)];
-    const auto width = static_cast<std::size_t>(r.col + r.cols);
+    const auto ui = static_cast<std::size_t>(i);
+    auto& row = tab[top + ui];
     if (row.size() < width) row.resize(width);
     for (int j = 0; j < r.cols; ++j) {
+      const auto uj = static_cast<std::size_t>(j);
       CellValue v;
-      if (static_cast<std::size_t>(i) < block.cells.size() &&
-          static_cast<std::size_t>(j) < block.cells[static_cast<std::size_t>(i)].size()) {
-        v = block.cells[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)].value;
-      }
-      row[static_cast<std::size_t>(r.col + j)] = std::move(v);
+      if (ui < block.cells.size() && uj < block.cells[ui].size()) v = block.cells[ui][uj].value;
+      row[left + uj] = std::move(v);
     }
   }
   if (block.whole_tab) tab.resize(needed);

@@ -45,13 +45,11 @@ std::size_t display_width(std::string_view s) {
       cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
     i += len;
     if (cp == 0xFE0F || cp == 0x200D || (cp >= 0x0300 && cp <= 0x036F)) continue;
-    if (cp >= 0x1F1E6 && cp <= 0x1F1FF) {
-      width += 1;  // a flag is two regional indicators: 2 columns in all
-    } else if (cp >= 0x1F000 || (cp >= 0x2600 && cp <= 0x27BF) || (cp >= 0x2B00 && cp <= 0x2BFF) || cp == 0x23F0) {
-      width += 2;
-    } else {
-      width += 1;
-    }
+    // A flag is two regional indicators: 2 columns in all, so 1 each.
+    const bool regional_indicator = cp >= 0x1F1E6 && cp <= 0x1F1FF;
+    const bool wide = !regional_indicator && (cp >= 0x1F000 || (cp >= 0x2600 && cp <= 0x27BF) ||
+                                              (cp >= 0x2B00 && cp <= 0x2BFF) || cp == 0x23F0);
+    width += wide ? 2 : 1;
   }
   return width;
 }
@@ -164,6 +162,7 @@ class DirSink final : public SheetSink {
     // index.html renders every tab of the workbook (the touched ones as
     // they will be, even when their file is still only staged), Dashboard first.
     std::vector<NamedTab> all;
+    all.reserve(changed.size());
     for (const auto& [name, values] : changed) all.push_back({name, values});
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(m_dir, ec)) {

@@ -384,6 +384,10 @@ Result<ShipStats> BigQueryWarehouse::ship(ShipMode mode) {
   return stats;
 }
 
+// One batch at a time: plan it, poll a job sent before, check the budget,
+// submit, settle. Every step can end the ship early and shares the job id, the
+// seq range and the stats, so its pieces would not stand alone.
+// NOLINTNEXTLINE(readability-function-size): one state machine (see above)
 Result<std::size_t> BigQueryWarehouse::ship_table_load(const std::string& table, ShipMode mode, ShipStats& stats) {
   std::size_t shipped = 0;
   const SqlParam t{"t", SqlValue{table}};

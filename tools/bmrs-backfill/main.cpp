@@ -2,10 +2,16 @@
 // warehouse's API tables (bmrs_<dataset>) and repairs gaps the IRIS feed left
 // (issue 9). The work is in lib/backfill (tool.hpp).
 
+#include <cstdio>
+#include <exception>
+
 #include "backfill/tool.hpp"
 #include "cli/tool.hpp"
+#include "core/exit_codes.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   gbpm::cli::Tool tool(
       {.name = "bmrs-backfill",
        .summary = "Load Elexon Insights API history into the warehouse, or fetch only what is missing",
@@ -39,4 +45,21 @@ int main(int argc, char** argv) {
   tool.add_as_of_option();
   tool.add_dry_run_option();
   return tool.run(argc, argv, [&request](gbpm::cli::Context& ctx) { return gbpm::backfill::run_tool(ctx, request); });
+}
+
+}  // namespace
+
+// The library returns errors as values, and Tool::run maps an exception from
+// the tool's work to exit 70; only setting up the command line (CLI11 throws
+// on a bad option definition; any allocation can throw) is left, and it too
+// ends in one line and 70.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bmrs-backfill: unexpected exception: %s\n", e.what());
+  } catch (...) {
+    std::fputs("bmrs-backfill: unexpected exception\n", stderr);
+  }
+  return gbpm::core::to_int(gbpm::core::ExitCode::software);
 }

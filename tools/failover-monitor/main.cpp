@@ -1,11 +1,17 @@
 // failover-monitor: runs on the secondary; takes over the dashboard jobs while
 // the primary is unhealthy. A thin shell over lib/failover.
 
+#include <cstdio>
+#include <exception>
+
 #include "cli/tool.hpp"
+#include "core/exit_codes.hpp"
 #include "core/service.hpp"
 #include "failover/monitor.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   gbpm::cli::Tool tool(
       {.name = "failover-monitor",
        .summary = "Watch the primary's /health; after repeated failures run the crontab's jobs here until it recovers",
@@ -29,4 +35,21 @@ int main(int argc, char** argv) {
     if (status->parsed()) return gbpm::failover::print_failover_status(ctx, stdout);
     return gbpm::failover::run_failover_monitor(ctx, stop);
   });
+}
+
+}  // namespace
+
+// The library returns errors as values, and Tool::run maps an exception from
+// the tool's work to exit 70; only setting up the command line (CLI11 throws
+// on a bad option definition; any allocation can throw) is left, and it too
+// ends in one line and 70.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "failover-monitor: unexpected exception: %s\n", e.what());
+  } catch (...) {
+    std::fputs("failover-monitor: unexpected exception\n", stderr);
+  }
+  return gbpm::core::to_int(gbpm::core::ExitCode::software);
 }
