@@ -39,6 +39,13 @@ std::size_t head_end(std::string_view buffer) {
 
 }  // namespace
 
+std::optional<std::string> HttpRequest::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return v;
+  }
+  return std::nullopt;
+}
+
 RequestParser::State RequestParser::fail(int status, std::string message) {
   m_state = State::error;
   m_error_status = status;

@@ -14,6 +14,7 @@
 // Lines may end in CRLF or a bare LF.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,9 +34,8 @@ struct HttpRequest {
   std::string path;    // target without the query
   net::Headers headers;
   std::string body;
-  [[nodiscard]] std::optional<std::string> header(std::string_view name) const {
-    return net::find_header(headers, name);
-  }
+  // The first value of header `name` (any case), if present.
+  [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
 };
 
 class RequestParser {

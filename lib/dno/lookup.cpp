@@ -89,7 +89,11 @@ Result<LookupResult> run_lookup(const LookupRequest& request, const LookupDeps& 
       const bool bng = deps.areas->crs() == Crs::british_national_grid;
       const auto x = bng ? loc->eastings : loc->longitude;
       const auto y = bng ? loc->northings : loc->latitude;
-      if (!x || !y) {
+      if (loc->country == "Northern Ireland") {
+        // Its eastings/northings are on the Irish grid, not British National Grid.
+        step = problem(Error{ErrorKind::data,
+                             fmt::format("postcode {} is in Northern Ireland, outside every GB licence area", *postcode)});
+      } else if (!x || !y) {
         step = problem(Error{ErrorKind::data, fmt::format("Postcodes.io has no {} coordinates for postcode {}",
                                                           bng ? "grid" : "latitude/longitude", *postcode)});
       } else if (auto id = deps.areas->locate({*x, *y}); !id) {

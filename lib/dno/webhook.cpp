@@ -171,17 +171,14 @@ struct HttpServer::Impl {
   void log_request(const std::string& peer, const HttpRequest* request, int status, SteadyClock::time_point start,
                    const std::string& detail) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
-    log::Fields fields{{"peer", peer},
-                       {"method", request ? request->method : "-"},
-                       {"path", request ? request->path.substr(0, 100) : "-"},
-                       {"status", std::to_string(status)},
-                       {"ms", std::to_string(ms)}};
-    if (!detail.empty()) fields.emplace_back("detail", detail);
-    if (status >= 500) {
-      logger->warn("request", fields);
-    } else {
-      logger->info("request", fields);
-    }
+    const log::Level level = status >= 500 ? log::Level::warn : log::Level::info;
+    logger->log(level, "request",
+                {{"peer", peer},
+                 {"method", request ? request->method : std::string("-")},
+                 {"path", request ? request->path.substr(0, 100) : std::string("-")},
+                 {"status", std::to_string(status)},
+                 {"ms", std::to_string(ms)},
+                 {"detail", detail.empty() ? std::string("-") : detail}});
   }
 
   void serve(int fd) {
