@@ -31,7 +31,9 @@ constexpr std::array<LicenceArea, 14> kAreas{{
 
 }  // namespace
 
-std::span<const LicenceArea> licence_areas() { return kAreas; }
+std::span<const LicenceArea> licence_areas() {
+  return kAreas;
+}
 
 std::optional<LicenceArea> find_area(int id) {
   if (id < kFirstDistributorId || id > kLastDistributorId) return std::nullopt;

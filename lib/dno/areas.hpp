@@ -10,13 +10,13 @@
 namespace gbpm::dno {
 
 struct LicenceArea {
-  int id = 0;                           // MPAN distributor id, 10..23
-  std::string_view key;                 // "UKPN-EPN"
-  std::string_view area;                // licence area: "Eastern"
-  std::string_view operator_name;       // "UK Power Networks"
-  std::string_view participant_id;      // market participant id: "EELC"
-  std::string_view gsp_group;           // "_A"
-  std::string_view gsp_group_name;      // "Eastern"
+  int id = 0;                       // MPAN distributor id, 10..23
+  std::string_view key;             // "UKPN-EPN"
+  std::string_view area;            // licence area: "Eastern"
+  std::string_view operator_name;   // "UK Power Networks"
+  std::string_view participant_id;  // market participant id: "EELC"
+  std::string_view gsp_group;       // "_A"
+  std::string_view gsp_group_name;  // "Eastern"
 };
 
 inline constexpr int kFirstDistributorId = 10;

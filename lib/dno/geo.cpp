@@ -68,14 +68,15 @@ Result<Crs> crs_of(const json::View& root, std::string_view origin) {
   };
   if (ends_with(":27700") || ends_with("::27700")) return Crs::british_national_grid;
   if (ends_with(":4326") || ends_with("::4326") || ends_with(":CRS84")) return Crs::wgs84;
-  return config_error(origin, fmt::format("coordinate system \"{}\" is not supported (use EPSG:27700 or EPSG:4326)",
-                                          n.substr(0, 80)));
+  return config_error(
+      origin, fmt::format("coordinate system \"{}\" is not supported (use EPSG:27700 or EPSG:4326)", n.substr(0, 80)));
 }
 
 Result<Ring> parse_ring(const json::View& v, Crs crs, std::string_view origin) {
   auto positions = v.as_array();
   if (!positions) return config_error(origin, positions.error().message);
-  if (positions->size() < 4) return config_error(origin, fmt::format("at {}: a ring needs at least 4 positions", v.path()));
+  if (positions->size() < 4)
+    return config_error(origin, fmt::format("at {}: a ring needs at least 4 positions", v.path()));
   Ring ring;
   ring.reserve(positions->size());
   for (const json::View pos : *positions) {
@@ -137,7 +138,9 @@ std::optional<int> id_of(const json::View& properties) {
 
 }  // namespace
 
-std::string_view crs_name(Crs crs) { return crs == Crs::wgs84 ? "EPSG:4326" : "EPSG:27700"; }
+std::string_view crs_name(Crs crs) {
+  return crs == Crs::wgs84 ? "EPSG:4326" : "EPSG:27700";
+}
 
 RingPosition locate_in_ring(const Ring& ring, Point p) {
   bool inside = false;
@@ -181,8 +184,8 @@ Result<AreaMap> AreaMap::parse(std::string_view text, std::string_view origin) {
   for (const json::View feature : *features) {
     const auto id = id_of(feature.field("properties"));
     if (!id || !find_area(*id)) {
-      return config_error(origin, fmt::format("at {}: no distributor id 10-23 in the properties (ID or Name)",
-                                              feature.path()));
+      return config_error(origin,
+                          fmt::format("at {}: no distributor id 10-23 in the properties (ID or Name)", feature.path()));
     }
     const json::View geometry = feature.field("geometry");
     auto type = geometry.field("type").as_string();
@@ -223,8 +226,9 @@ Result<AreaMap> AreaMap::parse(std::string_view text, std::string_view origin) {
 Result<AreaMap> AreaMap::load(const std::filesystem::path& path) {
   auto text = core::read_file(path, std::size_t{512} << 20);
   if (!text) {
-    return config_error(path.string(), text.error().message +
-                                           " (download the NESO \"GB DNO License Areas\" GeoJSON and set GBPM_DNO_AREAS)");
+    return config_error(
+        path.string(),
+        text.error().message + " (download the NESO \"GB DNO License Areas\" GeoJSON and set GBPM_DNO_AREAS)");
   }
   return parse(*text, path.string());
 }

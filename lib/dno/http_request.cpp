@@ -10,7 +10,8 @@ namespace gbpm::dno {
 namespace {
 
 bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 std::string_view trim_ows(std::string_view s) {
@@ -101,7 +102,8 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
   const std::string_view rl = lines[0];
   const std::size_t sp1 = rl.find(' ');
   const std::size_t sp2 = sp1 == std::string_view::npos ? sp1 : rl.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || rl.find(' ', sp2 + 1) != std::string_view::npos) {
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos ||
+      rl.find(' ', sp2 + 1) != std::string_view::npos) {
     return fail(400, "malformed request line");
   }
   const std::string_view method = rl.substr(0, sp1);
@@ -110,8 +112,9 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
   if (method.empty() || !std::all_of(method.begin(), method.end(), is_token_char)) {
     return fail(400, "malformed method");
   }
-  if (target.empty() || target.front() != '/' ||
-      std::any_of(target.begin(), target.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+  if (target.empty() || target.front() != '/' || std::any_of(target.begin(), target.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+      })) {
     return fail(400, "malformed request target");
   }
   if (!version.starts_with("HTTP/")) return fail(400, "malformed HTTP version");
@@ -130,9 +133,8 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
     const std::string_view name = line.substr(0, colon);
     if (!std::all_of(name.begin(), name.end(), is_token_char)) return fail(400, "malformed header name");
     const std::string_view value = trim_ows(line.substr(colon + 1));
-    if (std::any_of(value.begin(), value.end(), [](char c) {
-          return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
-        })) {
+    if (std::any_of(value.begin(), value.end(),
+                    [](char c) { return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f; })) {
       return fail(400, "control characters in a header value");
     }
     if (iequals(name, "Transfer-Encoding")) return fail(501, "Transfer-Encoding is not supported; send Content-Length");

@@ -22,9 +22,13 @@ namespace {
 
 using sheet::Cell;
 
-std::string date_text(std::chrono::sys_days day) { return market::format_date(std::chrono::year_month_day(day)); }
+std::string date_text(std::chrono::sys_days day) {
+  return market::format_date(std::chrono::year_month_day(day));
+}
 
-std::string area_text(const LicenceArea& a) { return fmt::format("{} {} ({})", a.id, a.area, a.key); }
+std::string area_text(const LicenceArea& a) {
+  return fmt::format("{} {} ({})", a.id, a.area, a.key);
+}
 
 const sheet::CellFormat kRateFormat{.number_format = "0.000"};
 
@@ -91,8 +95,9 @@ Result<LookupResult> run_lookup(const LookupRequest& request, const LookupDeps& 
       const auto y = bng ? loc->northings : loc->latitude;
       if (loc->country == "Northern Ireland") {
         // Its eastings/northings are on the Irish grid, not British National Grid.
-        step = problem(Error{ErrorKind::data,
-                             fmt::format("postcode {} is in Northern Ireland, outside every GB licence area", *postcode)});
+        step =
+            problem(Error{ErrorKind::data,
+                          fmt::format("postcode {} is in Northern Ireland, outside every GB licence area", *postcode)});
       } else if (!x || !y) {
         step = problem(Error{ErrorKind::data, fmt::format("Postcodes.io has no {} coordinates for postcode {}",
                                                           bng ? "grid" : "latitude/longitude", *postcode)});
@@ -137,8 +142,8 @@ Result<LookupResult> run_lookup(const LookupRequest& request, const LookupDeps& 
   if (!rates) return rates.error();
   result.rates = std::move(*rates);
   if (result.rates.llfc_fell_back) {
-    result.warnings.push_back(
-        fmt::format("no rates for LLFC {}; the {} default rates are shown", *result.llfc, voltage_name(result.voltage)));
+    result.warnings.push_back(fmt::format("no rates for LLFC {}; the {} default rates are shown", *result.llfc,
+                                          voltage_name(result.voltage)));
   }
   if (!result.rates.any()) {
     result.warnings.push_back(fmt::format("no {} DUoS rates for {} in effect on {}", voltage_name(result.voltage),
@@ -192,8 +197,8 @@ std::string render_text(const LookupResult& r) {
   }
   out += fmt::format("Tariff          {}, rates in effect on {}\n", tariff_label(r), date_text(r.date));
   out += "Band    p/kWh   effective\n";
-  for (const auto& [name, u] : {std::pair{"Red", &r.rates.red}, std::pair{"Amber", &r.rates.amber},
-                                std::pair{"Green", &r.rates.green}}) {
+  for (const auto& [name, u] :
+       {std::pair{"Red", &r.rates.red}, std::pair{"Amber", &r.rates.amber}, std::pair{"Green", &r.rates.green}}) {
     if (*u) {
       out += fmt::format("{:<7} {:<7.3f} {} to {}\n", name, (*u)->p_per_kwh, date_text((*u)->effective_from),
                          (*u)->effective_to ? date_text(*(*u)->effective_to) : std::string("open"));
@@ -240,8 +245,8 @@ Result<std::string> render_json(const LookupResult& r) {
   }
   w.key("tariff").string(r.rates.tariff_used).key("as_of").string(date_text(r.date));
   w.key("rates_p_per_kwh").begin_object();
-  for (const auto& [name, u] : {std::pair{"red", &r.rates.red}, std::pair{"amber", &r.rates.amber},
-                                std::pair{"green", &r.rates.green}}) {
+  for (const auto& [name, u] :
+       {std::pair{"red", &r.rates.red}, std::pair{"amber", &r.rates.amber}, std::pair{"green", &r.rates.green}}) {
     w.key(name);
     if (*u) {
       w.float64((*u)->p_per_kwh);
@@ -328,7 +333,9 @@ Result<std::unique_ptr<LookupEnvironment>> LookupEnvironment::open(const config:
   return std::unique_ptr<LookupEnvironment>(new LookupEnvironment(std::move(state)));
 }
 
-int LookupEnvironment::api_calls() const { return m_state->postcodes->requests(); }
+int LookupEnvironment::api_calls() const {
+  return m_state->postcodes->requests();
+}
 
 Result<LookupResult> LookupEnvironment::lookup(const LookupRequest& request) {
   auto& s = *m_state;
@@ -395,9 +402,9 @@ Status run_lookup_tool(cli::Context& ctx, const LookupRequest& request, bool jso
   ctx.stats.api_calls += (*sink)->api_calls();
   if (!written) return written;
   ctx.stats.rows_written = 4 + static_cast<std::int64_t>(result->bands.size());
-  ctx.log.info("BESS tab written", {{"sheet", sheet_text},
-                                    {"distributor_id", std::to_string(result->area.id)},
-                                    {"found_by", result->found_by}});
+  ctx.log.info(
+      "BESS tab written",
+      {{"sheet", sheet_text}, {"distributor_id", std::to_string(result->area.id)}, {"found_by", result->found_by}});
   return {};
 }
 

@@ -57,7 +57,8 @@ Result<Mpan> parse_mpan(std::string_view text) {
   if (s.size() == 21) {
     const std::string_view top = std::string_view(s).substr(0, 8);
     if (!all_digits(top.substr(0, 5)) || !all_alnum(top.substr(5, 3))) {
-      return bad("the top line must be a 2-digit profile class, a 3-digit meter time-switch code and a 3-character LLFC");
+      return bad(
+          "the top line must be a 2-digit profile class, a 3-digit meter time-switch code and a 3-character LLFC");
     }
     mpan.profile_class = std::string(top.substr(0, 2));
     mpan.llfc = std::string(top.substr(5, 3));

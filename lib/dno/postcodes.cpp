@@ -10,8 +10,12 @@ namespace gbpm::dno {
 
 namespace {
 
-bool is_alpha(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 std::string shown(std::string_view text) {
   std::string out;
@@ -46,7 +50,8 @@ Status check_base_url(std::string_view url, std::string_view setting) {
   if (url.starts_with("http://")) {
     std::string_view rest = url.substr(7);
     for (std::string_view host : {"127.0.0.1", "localhost", "[::1]"}) {
-      if (rest.starts_with(host) && (rest.size() == host.size() || rest[host.size()] == ':' || rest[host.size()] == '/')) {
+      if (rest.starts_with(host) &&
+          (rest.size() == host.size() || rest[host.size()] == ':' || rest[host.size()] == '/')) {
         return {};
       }
     }
@@ -56,8 +61,7 @@ Status check_base_url(std::string_view url, std::string_view setting) {
                                                    setting, url.substr(0, 100)));
 }
 
-PostcodesClient::PostcodesClient(net::HttpTransport& transport, std::string base_url,
-                                 std::chrono::milliseconds timeout)
+PostcodesClient::PostcodesClient(net::HttpTransport& transport, std::string base_url, std::chrono::milliseconds timeout)
     : m_transport(transport), m_base(std::move(base_url)), m_timeout(timeout) {
   while (!m_base.empty() && m_base.back() == '/') m_base.pop_back();
 }
@@ -83,7 +87,8 @@ Result<PostcodeLocation> parse_postcode_response(std::string_view body, std::str
                            std::pair{"longitude", &loc.longitude}, std::pair{"latitude", &loc.latitude}}) {
     if (auto ok = number(key, *into); !ok) return bad(ok.error().message);
   }
-  if (auto country = result.field("country").optional_string(); country && *country) loc.country = std::string(**country);
+  if (auto country = result.field("country").optional_string(); country && *country)
+    loc.country = std::string(**country);
   return loc;
 }
 
@@ -100,8 +105,8 @@ Result<PostcodeLocation> PostcodesClient::locate(std::string_view postcode) {
   auto response = m_transport.send(request);
   if (!response) return response.error().with_context(fmt::format("Postcodes.io lookup of {}", postcode));
   if (response->status == 404) {
-    return make_error(ErrorKind::data, fmt::format("postcode {} not found by Postcodes.io (check it, or give --mpan)",
-                                                   postcode));
+    return make_error(ErrorKind::data,
+                      fmt::format("postcode {} not found by Postcodes.io (check it, or give --mpan)", postcode));
   }
   if (!response->success()) return net::status_error(*response, fmt::format("Postcodes.io lookup of {}", postcode));
   return parse_postcode_response(response->body, postcode);

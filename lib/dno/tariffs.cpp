@@ -187,8 +187,8 @@ Result<TariffFile> parse_tariff_csv(std::string_view text, std::string_view orig
       r.band = *band;
       double rate = 0;
       const auto [rp, rec] = std::from_chars(f[4].data(), f[4].data() + f[4].size(), rate);
-      if (f[4].empty() || rec != std::errc() || rp != f[4].data() + f[4].size() || !std::isfinite(rate) ||
-          rate < 0 || rate > 1000) {
+      if (f[4].empty() || rec != std::errc() || rp != f[4].data() + f[4].size() || !std::isfinite(rate) || rate < 0 ||
+          rate > 1000) {
         return fail(fmt::format("p_per_kwh \"{}\" is not a number from 0 to 1000", f[4]));
       }
       r.p_per_kwh = rate;
@@ -242,8 +242,7 @@ Result<TariffFile> parse_tariff_csv(std::string_view text, std::string_view orig
 
 Result<bool> SqlTariffSource::loaded() {
   auto rows = m_runner.query(
-      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('duos_unit_rates', 'duos_time_bands')",
-      {});
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('duos_unit_rates', 'duos_time_bands')", {});
   if (!rows) return rows.error();
   return !rows->empty() && rows->front().front().as_integer().value_or(0) == 2;
 }
@@ -335,7 +334,8 @@ Result<LoadStats> store_tariffs(warehouse::SqliteWarehouse& warehouse, const std
       if (auto r = warehouse.query(ddl, {}); !r) return r.error();
     }
     for (const auto& [id, n] : bands_per_area) {
-      if (auto r = warehouse.query("DELETE FROM duos_time_bands WHERE distributor_id = @id", {{"id", {std::int64_t{id}}}});
+      if (auto r =
+              warehouse.query("DELETE FROM duos_time_bands WHERE distributor_id = @id", {{"id", {std::int64_t{id}}}});
           !r) {
         return r.error();
       }
@@ -343,9 +343,12 @@ Result<LoadStats> store_tariffs(warehouse::SqliteWarehouse& warehouse, const std
     for (const auto& f : files) {
       for (const auto& r : f.rates) {
         std::vector<warehouse::SqlParam> params{
-            {"id", {std::int64_t{r.distributor_id}}},     {"voltage", {std::string(voltage_name(r.voltage))}},
-            {"tariff", {r.tariff}},                       {"band", {r.band}},
-            {"rate", {r.p_per_kwh}},                      {"from", {r.effective_from}},
+            {"id", {std::int64_t{r.distributor_id}}},
+            {"voltage", {std::string(voltage_name(r.voltage))}},
+            {"tariff", {r.tariff}},
+            {"band", {r.band}},
+            {"rate", {r.p_per_kwh}},
+            {"from", {r.effective_from}},
             {"to", r.effective_to ? warehouse::SqlValue{*r.effective_to} : warehouse::SqlValue{}}};
         auto done = warehouse.query(
             "INSERT INTO duos_unit_rates (distributor_id, voltage_level, tariff, band, unit_rate_p_kwh,"

@@ -56,9 +56,10 @@ std::string_view reason(int status) {
 }
 
 std::string serialise(const HttpResponse& r) {
-  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
-                                "Cache-Control: no-store\r\nConnection: close\r\n",
-                                r.status, reason(r.status), r.body.size());
+  std::string out = fmt::format(
+      "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+      "Cache-Control: no-store\r\nConnection: close\r\n",
+      r.status, reason(r.status), r.body.size());
   for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
   out += "\r\n";
   out += r.body;
@@ -267,7 +268,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(ServerOptions options, Ha
     len = sizeof *sa;
   }
   const auto fail = [&](std::string_view what) {
-    return make_error(ErrorKind::config, fmt::format("cannot {} [{}]:{}: {}", what, o.host, o.port, std::strerror(errno)));
+    return make_error(ErrorKind::config,
+                      fmt::format("cannot {} [{}]:{}: {}", what, o.host, o.port, std::strerror(errno)));
   };
   impl->listen_fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (impl->listen_fd < 0) return fail("create a socket for");
@@ -287,7 +289,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::listen(ServerOptions options, Ha
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-std::uint16_t HttpServer::port() const { return m_impl->port; }
+std::uint16_t HttpServer::port() const {
+  return m_impl->port;
+}
 
 void HttpServer::run(const std::atomic<bool>& stop) {
   auto& s = *m_impl;
@@ -329,8 +333,8 @@ void HttpServer::run(const std::atomic<bool>& stop) {
 std::string sign_body(std::string_view secret, std::string_view body) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(body.data()),
-       body.size(), mac.data(), &len);
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac.data(), &len);
   return "sha256=" + hex(mac.data(), len);
 }
 
@@ -436,7 +440,8 @@ HttpResponse Webhook::trigger(const HttpRequest& request) {
   options.clock = &m_clock;
   options.logger = &m_logger;
   auto sink = sheet::open_sheet(m_sheet, options);
-  if (!sink) return error_response(500, "the sheet could not be opened; the service log says why", sink.error().message);
+  if (!sink)
+    return error_response(500, "the sheet could not be opened; the service log says why", sink.error().message);
   if (auto written = (*sink)->write(bess_update(*result)); !written) {
     if (written.error().kind == ErrorKind::temporary) {
       return error_response(503, "the sheet is busy; try again in a minute", written.error().message);
@@ -464,16 +469,17 @@ Status run_webhook(cli::Context& ctx, const std::atomic<bool>& stop) {
                                   ctx.config.get_string_or("CREDENTIALS_DIRECTORY", ""), "dno-webhook-secret");
   if (!secret) return secret.error();
   if (secret->size() < 16) {
-    return make_error(ErrorKind::config, "the dno-webhook secret is shorter than 16 bytes (use e.g. openssl rand -hex 32)");
+    return make_error(ErrorKind::config,
+                      "the dno-webhook secret is shorter than 16 bytes (use e.g. openssl rand -hex 32)");
   }
   auto env = LookupEnvironment::open(ctx.config, ctx.clock, ctx.log, ctx.home);
   if (!env) return env.error();
   Webhook webhook(**env, sheet_text, std::move(*secret), ctx.config, ctx.clock, ctx.log);
-  auto server =
-      HttpServer::listen(*options, [&](const HttpRequest& r) { return webhook.handle(r); }, ctx.log);
+  auto server = HttpServer::listen(
+      *options, [&](const HttpRequest& r) { return webhook.handle(r); }, ctx.log);
   if (!server) return server.error();
-  ctx.log.info("listening", {{"address", fmt::format("{}:{}", options->host, (*server)->port())},
-                             {"sheet", sheet_text}});
+  ctx.log.info("listening",
+               {{"address", fmt::format("{}:{}", options->host, (*server)->port())}, {"sheet", sheet_text}});
   (*server)->run(stop);
   ctx.stats.api_calls += (*env)->api_calls();
   ctx.stats.rows_read = webhook.lookups();

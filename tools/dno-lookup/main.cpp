@@ -16,19 +16,20 @@ int main(int argc, char** argv) {
   cli::Tool tool(
       {.name = "dno-lookup",
        .summary = "Find the DNO, DUoS rates and time bands for a postcode or MPAN (tab BESS)",
-       .examples = "Examples:\n"
-                   "  dno-lookup --postcode 'B1 1AA'                   table on stdout (needs GBPM_DNO_AREAS)\n"
-                   "  dno-lookup --mpan 1400000000006 --voltage HV --json\n"
-                   "  dno-lookup --mpan '05 801 100 1400000000006'     full MPAN: the top line's LLFC is used\n"
-                   "  dno-lookup --distributor 23 --as-of 2026-04-01 --sheet gsheets:1AbC...\n"
-                   "  dno-lookup load-tariffs rates-2026.csv bands-2026.csv\n"
-                   "An MPAN wins over a postcode (a disagreement is a warning). Rates are those in effect on --as-of\n"
-                   "(default: today, UK time); a row starting later is never used. CSV formats: README (DUoS tariffs).\n"
-                   "Exit codes: 0 done, 64 bad MPAN (check digit, id outside 10-23), postcode shape or flags,\n"
-                   "  65 unknown postcode, a postcode outside every GB licence area, or a bad CSV row (FILE:LINE),\n"
-                   "  69 Google refused the spreadsheet, 73 cannot write, 75 Postcodes.io or Google busy/unreachable\n"
-                   "  (the sheet is unchanged), 78 bad settings (GBPM_DNO_AREAS, GBPM_POSTCODES_URL, a bigquery:\n"
-                   "  warehouse for the tariffs).\n",
+       .examples =
+           "Examples:\n"
+           "  dno-lookup --postcode 'B1 1AA'                   table on stdout (needs GBPM_DNO_AREAS)\n"
+           "  dno-lookup --mpan 1400000000006 --voltage HV --json\n"
+           "  dno-lookup --mpan '05 801 100 1400000000006'     full MPAN: the top line's LLFC is used\n"
+           "  dno-lookup --distributor 23 --as-of 2026-04-01 --sheet gsheets:1AbC...\n"
+           "  dno-lookup load-tariffs rates-2026.csv bands-2026.csv\n"
+           "An MPAN wins over a postcode (a disagreement is a warning). Rates are those in effect on --as-of\n"
+           "(default: today, UK time); a row starting later is never used. CSV formats: README (DUoS tariffs).\n"
+           "Exit codes: 0 done, 64 bad MPAN (check digit, id outside 10-23), postcode shape or flags,\n"
+           "  65 unknown postcode, a postcode outside every GB licence area, or a bad CSV row (FILE:LINE),\n"
+           "  69 Google refused the spreadsheet, 73 cannot write, 75 Postcodes.io or Google busy/unreachable\n"
+           "  (the sheet is unchanged), 78 bad settings (GBPM_DNO_AREAS, GBPM_POSTCODES_URL, a bigquery:\n"
+           "  warehouse for the tariffs).\n",
        .lock_target_keys = {"GBPM_DNO_SHEET"}});
   std::optional<std::string> postcode;
   std::optional<std::string> mpan;

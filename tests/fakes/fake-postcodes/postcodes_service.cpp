@@ -23,8 +23,10 @@ std::string compact(std::string_view text) {
 bool well_formed(const std::string& s) {
   if (s.size() < 5 || s.size() > 7) return false;
   const std::size_t n = s.size();
-  return std::isalpha(static_cast<unsigned char>(s[0])) != 0 && std::isdigit(static_cast<unsigned char>(s[n - 3])) != 0 &&
-         std::isalpha(static_cast<unsigned char>(s[n - 2])) != 0 && std::isalpha(static_cast<unsigned char>(s[n - 1])) != 0;
+  return std::isalpha(static_cast<unsigned char>(s[0])) != 0 &&
+         std::isdigit(static_cast<unsigned char>(s[n - 3])) != 0 &&
+         std::isalpha(static_cast<unsigned char>(s[n - 2])) != 0 &&
+         std::isalpha(static_cast<unsigned char>(s[n - 1])) != 0;
 }
 
 std::string result_json(const Place& p) {
@@ -75,7 +77,9 @@ PostcodesService::PostcodesService() {
   add({"IM1 1AA", std::nullopt, std::nullopt, 54.1500, -4.4800, "Isle of Man", "", "Douglas"});
 }
 
-void PostcodesService::add(Place place) { m_places[compact(place.postcode)] = std::move(place); }
+void PostcodesService::add(Place place) {
+  m_places[compact(place.postcode)] = std::move(place);
+}
 
 void PostcodesService::install(httplib::Server& server) {
   server.Get(R"(/postcodes/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {

@@ -2,14 +2,15 @@
 
 #include <catch2/catch.hpp>
 
-
 using namespace gbpm;
 
 namespace {
 
 const std::filesystem::path kFixtures = std::filesystem::path(GBPM_SOURCE_DIR) / "tests/fixtures/dno";
 
-dno::Ring square(double x0, double y0, double x1, double y1) { return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}; }
+dno::Ring square(double x0, double y0, double x1, double y1) {
+  return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
+}
 
 }  // namespace
 
@@ -80,8 +81,9 @@ TEST_CASE("unusable GeoJSON is a config error naming the file", "[dno][geo]") {
   };
   CHECK_THAT(error_of("[]"), Catch::Contains("FeatureCollection"));
   CHECK_THAT(error_of(R"({"type":"FeatureCollection","features":[]})"), Catch::Contains("no licence areas"));
-  CHECK_THAT(error_of(R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]})"),
-             Catch::Contains("not supported"));
+  CHECK_THAT(
+      error_of(R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]})"),
+      Catch::Contains("not supported"));
   CHECK_THAT(error_of(R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{"ID":9},
     "geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]})"),
              Catch::Contains("no distributor id"));

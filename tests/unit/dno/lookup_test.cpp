@@ -1,7 +1,6 @@
 #include "dno/lookup.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include <map>
@@ -36,7 +35,8 @@ class FakeTariffs final : public dno::TariffSource {
     return r;
   }
   Result<std::vector<dno::TimeBand>> bands(int id) override {
-    return std::vector<dno::TimeBand>{{id, "Red", "Weekday", "16:00", "19:00"}, {id, "Green", "Weekend", "00:00", "24:00"}};
+    return std::vector<dno::TimeBand>{{id, "Red", "Weekday", "16:00", "19:00"},
+                                      {id, "Green", "Weekend", "00:00", "24:00"}};
   }
   Result<bool> loaded() override { return true; }
 };

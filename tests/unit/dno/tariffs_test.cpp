@@ -12,7 +12,9 @@ namespace {
 
 const std::filesystem::path kFixtures = std::filesystem::path(GBPM_SOURCE_DIR) / "tests/fixtures/dno";
 
-sys_days on(int y, unsigned m, unsigned d) { return sys_days(year(y) / month(m) / d); }
+sys_days on(int y, unsigned m, unsigned d) {
+  return sys_days(year(y) / month(m) / d);
+}
 
 std::unique_ptr<warehouse::SqliteWarehouse> loaded_warehouse(const testing::TempDir& dir) {
   std::vector<dno::TariffFile> files;
@@ -74,7 +76,7 @@ TEST_CASE("bad CSV rows are rejected with FILE:LINE", "[dno][tariffs]") {
   CHECK_THAT(error_of(bands + "14,Red,Weekday,16:00,24:30\n"), Catch::StartsWith("r.csv:2: end"));
 }
 
-TEST_CASE("rates in effect on a date; a future row is never used", "[dno][tariffs]") {
+TEST_CASE("rates in effect on a date, a future row never used", "[dno][tariffs]") {
   testing::TempDir dir;
   auto wh = loaded_warehouse(dir);
   dno::SqlTariffSource source(*wh);
