@@ -122,7 +122,8 @@ std::optional<int> id_of(const json::View& properties) {
     if (auto s = v.as_string(); s) {
       int id = 0;
       const std::string text(*s);
-      if (!text.empty() && text.size() <= 3 && std::all_of(text.begin(), text.end(), ::isdigit)) {
+      if (!text.empty() && text.size() <= 3 &&
+          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         id = std::stoi(text);
         return id;
       }

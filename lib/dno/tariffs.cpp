@@ -101,6 +101,10 @@ std::optional<std::chrono::sys_days> parse_day(std::string_view s) {
   return std::chrono::sys_days(*d);
 }
 
+std::string date_text(std::chrono::sys_days day) {
+  return market::format_date(std::chrono::year_month_day(day));
+}
+
 int band_order(std::string_view band) {
   if (band == "Red") return 0;
   if (band == "Amber") return 1;
@@ -201,7 +205,8 @@ Result<TariffFile> parse_tariff_csv(std::string_view text, std::string_view orig
         if (*to < *from) return fail("effective_to is before effective_from");
         r.effective_to = *to;
       }
-      const std::string key = fmt::format("{}|{}|{}|{}|{}", id, f[1], r.tariff, r.band, f[5]);
+      const std::string key =
+          fmt::format("{}|{}|{}|{}|{}", id, voltage_name(r.voltage), r.tariff, r.band, date_text(r.effective_from));
       if (!keys.insert(key).second) return fail("the same area, voltage, tariff, band and effective_from again");
       file.rates.push_back(std::move(r));
     } else {
@@ -294,7 +299,7 @@ Result<RatesInEffect> SqlTariffSource::rates(int distributor_id, Voltage voltage
 Result<std::vector<TimeBand>> SqlTariffSource::bands(int distributor_id) {
   auto rows = m_runner.query(
       "SELECT band, day_type, start_time, end_time FROM duos_time_bands WHERE distributor_id = @id"
-      " ORDER BY CASE band WHEN 'Red' THEN 0 WHEN 'Amber' THEN 1 ELSE 2 END, day_type DESC, start_time LIMIT @limit",
+      " ORDER BY CASE band WHEN 'Red' THEN 0 WHEN 'Amber' THEN 1 ELSE 2 END, day_type, start_time LIMIT @limit",
       {{"id", {std::int64_t{distributor_id}}}, {"limit", {std::int64_t{kMaxBandRows}}}});
   if (!rows) return rows.error();
   std::vector<TimeBand> out;
