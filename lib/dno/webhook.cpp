@@ -182,6 +182,23 @@ struct HttpServer::Impl {
                  {"detail", detail.empty() ? std::string("-") : detail}});
   }
 
+  // Reads what the client still sends (a refused body) for a moment before
+  // closing: closing with unread input makes the kernel reset the connection,
+  // and the client may then lose the response it was sent.
+  static void drain(int fd) {
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(500);
+    std::array<char, 4096> sink{};
+    std::size_t total = 0;
+    while (total < (std::size_t{1} << 20)) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+      pollfd p{fd, POLLIN, 0};
+      if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return;
+      const ssize_t n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+      if (n > 0) total += static_cast<std::size_t>(n);
+    }
+  }
+
   void serve(int fd) {
     const auto start = SteadyClock::now();
     const auto deadline = start + options.request_timeout;
@@ -218,6 +235,7 @@ struct HttpServer::Impl {
     }
     write_all(fd, serialise(response), SteadyClock::now() + options.write_timeout);
     ::shutdown(fd, SHUT_WR);
+    drain(fd);
     ::close(fd);
     log_request(peer, request, response.status, start, response.log_detail);
   }

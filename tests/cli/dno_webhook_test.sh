@@ -28,7 +28,7 @@ unset GBPM_DNO_SHEET GBPM_SHEET GBPM_DNO_WAREHOUSE GBPM_CONFIG GBPM_DNO_LISTEN
 "$lookup" load-tariffs "$fx/rates.csv" "$fx/bands.csv" 2>"$work/err" || { echo "load-tariffs failed" >&2; exit 1; }
 
 mkdir -p "$work/pc"
-"$fake_pc" --ca-out "$work/pc/ca.pem" --state "$work/pc" >"$work/pc/out" 2>"$work/pc/err" &
+"$fake_pc" --ca-out "$work/pc.ca.pem" --state "$work/pc" >"$work/pc/out" 2>"$work/pc/err" &
 pids+=($!)
 url_pc=
 for _ in $(seq 1 200); do
@@ -37,8 +37,8 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 [ -n "$url_pc" ] || { echo "fake-postcodes did not start" >&2; exit 1; }
-export GBPM_CA_FILE="$work/pc/ca.pem" GBPM_POSTCODES_URL="$url_pc" GBPM_DNO_AREAS="$fx/areas_27700.geojson"
-pc_requests() { curl -sS --cacert "$work/pc/ca.pem" "$url_pc/_fake/requests" | jq -r .count; }
+export GBPM_CA_FILE="$work/pc.ca.pem" GBPM_POSTCODES_URL="$url_pc" GBPM_DNO_AREAS="$fx/areas_27700.geojson"
+pc_requests() { curl -sS --cacert "$work/pc.ca.pem" "$url_pc/_fake/requests" | jq -r .count; }
 
 # No secret: a config error before listening.
 GBPM_DNO_SHEET="dir:$work/wb" "$webhook" --listen 127.0.0.1:0 2>"$work/err"
