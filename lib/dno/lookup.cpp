@@ -337,16 +337,21 @@ int LookupEnvironment::api_calls() const {
   return m_state->postcodes->requests();
 }
 
+Status LookupEnvironment::load_areas() {
+  auto& s = *m_state;
+  if (s.areas || s.areas_path.empty()) return {};
+  auto map = AreaMap::load(s.areas_path);
+  if (!map) return map.error();
+  s.areas = std::move(*map);
+  return {};
+}
+
 Result<LookupResult> LookupEnvironment::lookup(const LookupRequest& request) {
   auto& s = *m_state;
   LookupDeps deps;
   deps.postcodes = s.postcodes.get();
   if (request.postcode) {
-    if (!s.areas && !s.areas_path.empty()) {
-      auto map = AreaMap::load(s.areas_path);
-      if (!map) return map.error();
-      s.areas = std::move(*map);
-    }
+    if (auto loaded = load_areas(); !loaded) return loaded.error();
     if (s.areas) {
       deps.areas = &*s.areas;
     } else {

@@ -99,6 +99,9 @@ class LookupEnvironment {
   LookupEnvironment(const LookupEnvironment&) = delete;
   LookupEnvironment& operator=(const LookupEnvironment&) = delete;
 
+  // Loads the licence-area GeoJSON now when GBPM_DNO_AREAS is set (a
+  // service checks its settings at start; the CLI loads it on first use).
+  Status load_areas();
   // Runs one lookup. Not thread-safe: callers serialise.
   Result<LookupResult> lookup(const LookupRequest& request);
   // Postcodes.io requests made so far.

@@ -492,6 +492,7 @@ Status run_webhook(cli::Context& ctx, const std::atomic<bool>& stop) {
   }
   auto env = LookupEnvironment::open(ctx.config, ctx.clock, ctx.log, ctx.home);
   if (!env) return env.error();
+  if (auto areas = (*env)->load_areas(); !areas) return areas.error();
   Webhook webhook(**env, sheet_text, std::move(*secret), ctx.config, ctx.clock, ctx.log);
   auto server = HttpServer::listen(
       *options, [&](const HttpRequest& r) { return webhook.handle(r); }, ctx.log);

@@ -48,6 +48,15 @@ rc=$?
 secret=0123456789abcdef0123456789abcdef
 printf '%s\n' "$secret" >"$work/secret"
 chmod 600 "$work/secret"
+# A broken licence-area file is a config error at start, not a 500 per click.
+printf '{"type":"FeatureCollection","features":[]}' >"$work/empty.geojson"
+GBPM_DNO_AREAS="$work/empty.geojson" GBPM_DNO_SECRET_FILE="$work/secret" GBPM_DNO_SHEET="dir:$work/wb" \
+  "$webhook" --listen 127.0.0.1:0 2>"$work/err"
+rc=$?
+[ $rc -eq 78 ] && ok "bad GBPM_DNO_AREAS → 78 at start" || fail "bad GBPM_DNO_AREAS: exit $rc"
+
+printf '%s\n' "$secret" >"$work/secret"
+chmod 600 "$work/secret"
 GBPM_DNO_SECRET_FILE="$work/secret" GBPM_DNO_SHEET="dir:$work/wb" "$webhook" --listen 127.0.0.1:0 2>"$work/log" &
 wpid=$!
 pids+=($wpid)
