@@ -225,10 +225,10 @@ sb_counts() {
 
 # find_dashboard_tools DIR: tools, the names of the five dashboard tools that
 # are built in DIR (a note for each one that is not), and bin[NAME], its binary.
+# shellcheck disable=SC2034 # bin is for the caller, as tools is
 find_dashboard_tools() {
   local t p
   tools=()
-  # shellcheck disable=SC2034 # bin is the caller's, like tools
   declare -gA bin=()
   for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; do
     if p=$(tool_path "$1" "$t"); then
