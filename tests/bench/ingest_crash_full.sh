@@ -4,7 +4,7 @@
 # restarts, then every message's records exactly once by natural key, the
 # drop/queue and dead-letter queue empty, nothing valid quarantined, only the
 # poison quarantined. CI runs reduced forms: cli.iris_ingest_servicebus_crash
-# is this script's servicebus: half with 1,500 messages and 10 kills;
+# is this script's servicebus: half with 1,500 messages and 4 kills;
 # cli.iris_ingest_crash is a dir: test of its own.
 #
 # Pacing: the messages are not all handed over at once (a fast ingester

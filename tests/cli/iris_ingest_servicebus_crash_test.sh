@@ -10,10 +10,10 @@
 # present exactly once by natural key, the unknown ones are kept raw, only the
 # poison is quarantined (with its error), the queue and the dead-letter queue
 # are empty, and the SAS key is in no log.
-#   iris_ingest_servicebus_crash_test.sh IRIS_INGEST FAKE_SERVICEBUS [MESSAGES=1500] [KILLS=10]
+#   iris_ingest_servicebus_crash_test.sh IRIS_INGEST FAKE_SERVICEBUS [MESSAGES=1500] [KILLS=4]
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need sqlite3 python3 curl
 exec bash "$(dirname "${BASH_SOURCE[0]}")/../bench/ingest_crash_full.sh" --only servicebus \
-  --ingest "$1" --fake-servicebus "$2" "${3:-1500}" "${4:-10}"
+  --ingest "$1" --fake-servicebus "$2" "${3:-1500}" "${4:-4}"

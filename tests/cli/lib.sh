@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Helpers shared by the shell tests (tests/cli/*.sh, tests/conformance/*.sh,
-# the shell benches under tests/bench/). Source it first:
-#   # shellcheck source=lib.sh
+# the shell benches under tests/bench/). Source it first, with a ShellCheck
+# source=lib.sh directive above the line (a path relative to the script):
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Sourcing only defines functions and variables. The helpers work with and
 # without `set -e`; none of them relies on it.

@@ -3,9 +3,9 @@
 # any severity (settings in .shellcheckrc). A script is a tracked file named
 # *.sh or one whose first line runs sh or bash: scripts/*, .ci/run, the shell
 # tests, their helpers and the shell benches. Findings are fixed in the code;
-# an exception is a `# shellcheck disable=SCnnnn` on the line or function it
-# concerns, with the reason beside it.
-#   shellcheck_test.sh SOURCE_DIR
+# an exception is a ShellCheck disable=SCnnnn directive on the line or
+# function it concerns, with the reason beside it.
+#   tests/repo/shellcheck_test.sh SOURCE_DIR
 set -euo pipefail
 root=${1:?usage: shellcheck_test.sh SOURCE_DIR}
 cd "$root"
