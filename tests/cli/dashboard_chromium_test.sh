@@ -69,5 +69,4 @@ grep -qF '=1+1, "quoted"' <<<"$text" || fail "the outage cause is not shown lite
 bars=$(grep -o '<rect [^>]*>' "$work/dom.html" | wc -l)
 [ "$bars" -ge 4 ] || fail "the fuel-mix chart has $bars bars, expected at least 4"
 
-echo "screenshot: $shot"
-finish "index.html in $("$browser" --version 2>/dev/null | head -n 1): title, fuel rows and TOTAL"
+finish "index.html in $("$browser" --version 2>/dev/null | head -n 1): title, fuel rows and TOTAL; screenshot $shot"

@@ -75,7 +75,8 @@ dry() {  # TOOL WAREHOUSE [ENV...] -> the dry run on stdout
   local tool=$1 warehouse=$2
   shift 2
   env -i PATH=/usr/bin:/bin HOME="$work/home-$tool" LANG=C.UTF-8 TZ=UTC GBPM_HOME="$work/home-$tool" \
-    GCE_METADATA_HOST=127.0.0.1:9 "$@" "$(tool_path "$build/tools" "$tool" || echo "missing-$tool")" --warehouse "$warehouse" --sheet dir:"$work/unused" \
+    GCE_METADATA_HOST=127.0.0.1:9 "$@" "$(tool_path "$build/tools" "$tool" || echo "missing-$tool")" \
+    --warehouse "$warehouse" --sheet dir:"$work/unused" \
     --dry-run --as-of "$as_of"
 }
 for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; do
