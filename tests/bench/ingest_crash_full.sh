@@ -21,8 +21,7 @@
 # down in any way (continuous mode, default settings).
 #
 #   tests/bench/ingest_crash_full.sh [--only dir|servicebus] BUILD_DIR [MESSAGES=10000] [KILLS=50]
-#   tests/bench/ingest_crash_full.sh [--only dir|servicebus] --ingest IRIS_INGEST --fake-servicebus FAKE_SERVICEBUS
-#                                    [MESSAGES=10000] [KILLS=50]
+#   tests/bench/ingest_crash_full.sh [--only SOURCE] --ingest IRIS_INGEST --fake-servicebus FAKE [MESSAGES] [KILLS]
 #   e.g. tests/bench/ingest_crash_full.sh build-ingest
 # Exit status: 0 when every check passed, 1 when one failed, 2 when something
 # it needs is missing, 64 for bad arguments.
