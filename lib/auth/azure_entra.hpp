@@ -1,10 +1,10 @@
 #pragma once
 // Microsoft Entra ID (Azure AD) client-credentials tokens for Azure Service
-// Bus (azure-servicebus.md §1): one form POST to
+// Bus (the OAuth2 client-credentials grant): one form POST to
 //   {authority}/{tenant}/oauth2/v2.0/token
 // with client_id, scope, client_secret and grant_type=client_credentials;
 // no refresh token, a new request before the old token expires. Used by
-// iris-ingest (elexon.md §1.2). The secret comes from a file or from systemd's
+// iris-ingest for IRIS. The secret comes from a file or from systemd's
 // $CREDENTIALS_DIRECTORY; the caller passes paths from its configuration,
 // this module never reads the environment.
 

@@ -1,6 +1,6 @@
 #pragma once
 // Azure Service Bus shared access signatures (SAS), the alternative to Entra
-// ID tokens (azure-servicebus.md §2.1):
+// ID tokens:
 //
 //   Authorization: SharedAccessSignature sr=<enc uri>&sig=<enc sig>&se=<expiry>&skn=<key name>
 //

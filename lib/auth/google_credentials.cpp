@@ -62,7 +62,7 @@ std::string snippet(std::string_view body) {
   return out;
 }
 
-// Parses a successful token response (§1.2): access_token, expires_in (number
+// Parses a successful token response: access_token, expires_in (number
 // or numeric string) and token_type are required.
 Result<AccessToken> parse_token_response(const net::Response& response, const core::Clock& clock,
                                          std::string_view what) {
@@ -95,7 +95,9 @@ Result<AccessToken> parse_token_response(const net::Response& response, const co
   return out;
 }
 
-// Turns a failed token-endpoint reply into an Error (§1.2 retry rule).
+// Turns a failed token-endpoint reply into an Error. google-auth's retry rule:
+// temporary for 408, 429, 5xx or an `error` of internal_failure, server_error
+// or temporarily_unavailable; anything else (invalid_grant, ...) is permanent.
 Error token_endpoint_error(const net::Response& response, std::string_view what) {
   std::string code;
   std::string description;

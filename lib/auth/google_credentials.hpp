@@ -2,7 +2,7 @@
 // Google OAuth2 credentials: service-account keys (JWT-bearer grant),
 // gcloud's authorized_user files (refresh_token grant), the GCE metadata
 // server, and Application Default Credentials, which picks one of them in
-// Google's order (google-apis.md §1.5):
+// the order Google's client libraries use:
 //   1. GOOGLE_APPLICATION_CREDENTIALS (set but unusable: a hard error);
 //   2. gcloud's application_default_credentials.json under $CLOUDSDK_CONFIG,
 //      else ~/.config/gcloud (missing: fall through);

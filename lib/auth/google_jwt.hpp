@@ -1,7 +1,7 @@
 #pragma once
 // Google service-account keys and the RS256 JWT assertion exchanged for an
-// access token (google-apis.md §1.1–1.2). Signing uses OpenSSL; nothing here
-// talks to the network.
+// access token (the OAuth2 JWT-bearer grant, RFC 7523). Signing uses
+// OpenSSL; nothing here talks to the network.
 
 #include <chrono>
 #include <string>

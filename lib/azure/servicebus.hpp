@@ -1,5 +1,5 @@
 #pragma once
-// Azure Service Bus REST runtime client (azure-servicebus.md §2): peek-lock
+// Azure Service Bus REST runtime client: peek-lock
 // receive with a server-side long poll, complete / abandon (unlock) / renew
 // lock through the message's lock URI, and send / batch send. One message per
 // receive request (the REST API has no batch receive), so throughput comes

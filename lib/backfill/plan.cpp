@@ -18,8 +18,8 @@ using std::chrono::seconds;
 
 constexpr seconds kPeriod = market::kPeriodLength;
 
-// Cadences and publication offsets of the datasets with fixed slots
-// (reference/elexon.md §2): FUELINST rows are published at the end of their
+// Cadences and publication offsets of the datasets with fixed slots, as
+// Elexon publishes them: FUELINST rows are published at the end of their
 // 5-minute interval, FUELHH and INDO/ITSDO at the end of their period; MID
 // and NETBSAD are queried by the period itself, FREQ by its sample time, and
 // DISEBSP (system prices) by its settlement date and period in the path.

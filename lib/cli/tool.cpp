@@ -79,6 +79,51 @@ CLI::Option* Tool::add_dry_run_option() {
 }
 
 int Tool::run(int argc, const char* const* argv, const Body& body) {
+  if (auto exit_now = parse_command_line(argc, argv)) return *exit_now;
+
+  // Logger first, with what the flags say; the config may refine it below.
+  log::Logger logger(log::Logger::Options{.tool = m_info.name,
+                                          .sink = m_err,
+                                          .clock = m_clock,
+                                          .journal_prefix = m_err == stderr && log::stderr_is_journal()});
+  auto config = load_configuration();
+  if (!config) return finish(config.error(), nullptr, nullptr, logger);
+  if (auto st = configure_logger(logger, *config); !st) return finish(st, nullptr, nullptr, logger);
+  for (const auto& unknown : config->unknown_keys()) {
+    logger.warn("unknown setting ignored; check its spelling", {{"setting", unknown.value}, {"from", unknown.origin}});
+  }
+  if (m_print_config) {
+    print(m_out, config->describe());
+    return core::to_int(core::ExitCode::ok);
+  }
+
+  auto as_of = parse_as_of();
+  if (!as_of) return finish(as_of.error(), nullptr, nullptr, logger);
+  auto home = core::resolve_home(*config);
+  if (!home) return finish(home.error(), nullptr, nullptr, logger);
+  if (auto st = core::ensure_directory(*home, 0750); !st) return finish(st, nullptr, nullptr, logger);
+  // A run killed mid-write (kill -9, power loss) leaves its temp file beside
+  // the record; the next run of any tool sweeps them.
+  core::remove_stale_temp_files(core::runs_dir(*home));
+
+  core::SystemClock system_clock;
+  core::Clock& clock = m_clock ? *m_clock : system_clock;
+
+  std::optional<core::InstanceLock> lock;
+  if (m_info.instances == Instances::single) {
+    auto acquired = core::InstanceLock::acquire(core::locks_dir(*home), lock_name(m_info, *config));
+    if (!acquired) return finish(acquired.error(), nullptr, nullptr, logger);
+    lock.emplace(std::move(*acquired));
+  }
+
+  auto record = start_run_record(*home, clock.now());
+  if (!record) return finish(record.error(), nullptr, nullptr, logger);
+
+  Context ctx{m_info, *config, logger, clock, *home, *as_of, m_dry_run, {}};
+  return finish(run_body(body, ctx), &ctx, &*record, logger);
+}
+
+std::optional<int> Tool::parse_command_line(int argc, const char* const* argv) {
   try {
     m_app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -92,13 +137,10 @@ int Tool::run(int argc, const char* const* argv, const Body& body) {
     print(m_err, fmt::format("{}: {}\nRun '{} --help' for usage.\n", m_info.name, e.what(), m_info.name));
     return core::to_int(core::ExitCode::usage);
   }
+  return std::nullopt;
+}
 
-  // Logger first, with what the flags say; the config may refine it below.
-  log::Logger logger(log::Logger::Options{.tool = m_info.name,
-                                          .sink = m_err,
-                                          .clock = m_clock,
-                                          .journal_prefix = m_err == stderr && log::stderr_is_journal()});
-
+Result<config::Config> Tool::load_configuration() const {
   config::Config config;
   const auto env = m_env ? *m_env : config::process_environment();
   std::string config_file = m_config_file;
@@ -110,20 +152,22 @@ int Tool::run(int argc, const char* const* argv, const Body& body) {
     }
   }
   if (!config_file.empty()) {
-    if (auto st = config.load_file(config_file); !st) return finish(st, nullptr, nullptr, logger);
+    if (auto st = config.load_file(config_file); !st) return st.error();
   }
   config.load_environment(env);
   for (const auto& [key, opt] : m_settings) {
     if (opt->count() > 0 && !opt->results().empty()) config.set_flag(key, opt->results().back(), opt->get_name());
   }
+  return config;
+}
 
+Status Tool::configure_logger(log::Logger& logger, const config::Config& config) const {
   // Log level: -v/-q flags beat GBPM_LOG_LEVEL.
   log::Level level = log::Level::info;
   if (auto e = config.find("GBPM_LOG_LEVEL"); e && !log::parse_level(e->value, level)) {
-    return finish(make_error(ErrorKind::config, fmt::format("GBPM_LOG_LEVEL=\"{}\" (from {}) is not one of "
-                                                            "debug, info, warn, error",
-                                                            e->value, e->origin)),
-                  nullptr, nullptr, logger);
+    return make_error(ErrorKind::config, fmt::format("GBPM_LOG_LEVEL=\"{}\" (from {}) is not one of "
+                                                     "debug, info, warn, error",
+                                                     e->value, e->origin));
   }
   if (m_verbose > 0) level = log::Level::debug;
   if (m_quiet > 0) level = m_quiet > 1 ? log::Level::error : log::Level::warn;
@@ -132,68 +176,44 @@ int Tool::run(int argc, const char* const* argv, const Body& body) {
   if (!m_log_format.empty()) {
     log::parse_format(m_log_format, format);
   } else if (auto e = config.find("GBPM_LOG_FORMAT"); e && !log::parse_format(e->value, format)) {
-    return finish(make_error(ErrorKind::config,
-                             fmt::format("GBPM_LOG_FORMAT=\"{}\" (from {}) is not text or json", e->value, e->origin)),
-                  nullptr, nullptr, logger);
+    return make_error(ErrorKind::config,
+                      fmt::format("GBPM_LOG_FORMAT=\"{}\" (from {}) is not text or json", e->value, e->origin));
   }
   logger.set_format(format);
+  return {};
+}
 
-  for (const auto& unknown : config.unknown_keys()) {
-    logger.warn("unknown setting ignored; check its spelling", {{"setting", unknown.value}, {"from", unknown.origin}});
-  }
+Result<std::optional<core::TimePoint>> Tool::parse_as_of() const {
+  if (m_as_of_text.empty()) return std::optional<core::TimePoint>{};
+  auto t = core::parse_utc(m_as_of_text);
+  if (!t) return make_error(ErrorKind::usage, fmt::format("--as-of: {}", t.error().message));
+  return std::optional<core::TimePoint>{*t};
+}
 
-  if (m_print_config) {
-    print(m_out, config.describe());
-    return core::to_int(core::ExitCode::ok);
-  }
-
-  std::optional<core::TimePoint> as_of;
-  if (!m_as_of_text.empty()) {
-    auto t = core::parse_utc(m_as_of_text);
-    if (!t) {
-      return finish(make_error(ErrorKind::usage, fmt::format("--as-of: {}", t.error().message)), nullptr, nullptr,
-                    logger);
-    }
-    as_of = *t;
-  }
-
-  auto home = core::resolve_home(config);
-  if (!home) return finish(home.error(), nullptr, nullptr, logger);
-  if (auto st = core::ensure_directory(*home, 0750); !st) return finish(st, nullptr, nullptr, logger);
-
-  core::SystemClock system_clock;
-  core::Clock& clock = m_clock ? *m_clock : system_clock;
-
-  std::optional<core::InstanceLock> lock;
-  if (m_info.instances == Instances::single) {
-    auto acquired = core::InstanceLock::acquire(core::locks_dir(*home), lock_name(m_info, config));
-    if (!acquired) return finish(acquired.error(), nullptr, nullptr, logger);
-    lock.emplace(std::move(*acquired));
-  }
-
-  core::RunRecord record;
+Result<state::RunRecord> Tool::start_run_record(const std::filesystem::path& home, core::TimePoint now) const {
+  state::RunRecord record;
   record.tool = m_info.name;
   record.version = GBPM_VERSION;
   record.host = host_name();
   record.pid = static_cast<long>(::getpid());
   record.state = "running";
-  record.start = clock.now();
-  if (auto previous = core::read_run_record(*home, m_info.name)) record.last_success = previous->last_success;
-  if (auto st = core::write_run_record(*home, record); !st) return finish(st, nullptr, nullptr, logger);
+  record.start = now;
+  if (auto previous = state::read_run_record(home, m_info.name)) record.last_success = previous->last_success;
+  if (auto st = state::write_run_record(home, record); !st) return st.error();
+  return record;
+}
 
-  Context ctx{m_info, config, logger, clock, *home, as_of, m_dry_run, {}};
-  Status status;
+Status Tool::run_body(const Body& body, Context& ctx) {
   try {
-    status = body(ctx);
+    return body(ctx);
   } catch (const std::exception& e) {
     // Library code returns errors as values; an exception here is a bug, but
     // it still gets a run record and a defined exit code.
-    status = make_error(ErrorKind::internal, fmt::format("unexpected exception: {}", e.what()));
+    return make_error(ErrorKind::internal, fmt::format("unexpected exception: {}", e.what()));
   }
-  return finish(status, &ctx, &record, logger);
 }
 
-int Tool::finish(const Status& status, Context* ctx, core::RunRecord* record, log::Logger& logger) {
+int Tool::finish(const Status& status, Context* ctx, state::RunRecord* record, log::Logger& logger) {
   const core::ExitCode code = status ? core::ExitCode::ok : core::exit_code_for(status.error().kind);
   if (!status) {
     logger.error(status.error().message, {{"exit_code", core::to_int(code)}, {"exit", core::exit_code_name(code)}});
@@ -206,7 +226,7 @@ int Tool::finish(const Status& status, Context* ctx, core::RunRecord* record, lo
     record->error = status ? std::string() : status.error().message;
     record->stats = ctx->stats;
     if (status) record->last_success = record->end;
-    if (auto st = core::write_run_record(ctx->home, *record); !st) {
+    if (auto st = state::write_run_record(ctx->home, *record); !st) {
       logger.error(st.error().message);
       if (status) return core::to_int(core::exit_code_for(st.error().kind));
     }

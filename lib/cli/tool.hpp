@@ -1,5 +1,5 @@
 #pragma once
-// The command-line contract every gbpm tool shares (DESIGN §2): --help with
+// The command-line contract every gbpm tool shares: --help with
 // examples, --version, --config, -v/-q, --log-format, --print-config;
 // precedence flag > environment > config file > default; single instance per
 // tool and target; a run record per run; errors mapped to sysexits codes.
@@ -24,7 +24,7 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
-#include "core/run_record.hpp"
+#include "state/run_record.hpp"
 
 namespace gbpm::cli {
 
@@ -50,7 +50,7 @@ struct Context {
   std::filesystem::path home;
   std::optional<core::TimePoint> as_of;  // --as-of, when given
   bool dry_run = false;                  // --dry-run, when the tool offers it
-  core::RunStats stats;
+  state::RunStats stats;
 
   // --as-of if given, else the clock's now.
   [[nodiscard]] core::TimePoint now() const { return as_of ? *as_of : clock.now(); }
@@ -89,7 +89,15 @@ class Tool {
   void set_default_config_file(std::string path) { m_default_config_file = std::move(path); }
 
  private:
-  int finish(const Status& status, Context* ctx, core::RunRecord* record, log::Logger& logger);
+  // run()'s steps, in order. parse_command_line returns the exit code when
+  // the process should end at once (--help, --version, a usage error).
+  std::optional<int> parse_command_line(int argc, const char* const* argv);
+  [[nodiscard]] Result<config::Config> load_configuration() const;
+  Status configure_logger(log::Logger& logger, const config::Config& config) const;
+  [[nodiscard]] Result<std::optional<core::TimePoint>> parse_as_of() const;
+  [[nodiscard]] Result<state::RunRecord> start_run_record(const std::filesystem::path& home, core::TimePoint now) const;
+  static Status run_body(const Body& body, Context& ctx);
+  int finish(const Status& status, Context* ctx, state::RunRecord* record, log::Logger& logger);
 
   ToolInfo m_info;
   CLI::App m_app;

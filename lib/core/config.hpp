@@ -1,6 +1,6 @@
 #pragma once
 // Layered configuration: built-in defaults < KEY=VALUE env file < environment
-// < command-line flags (DESIGN §2). Every value remembers where it came from,
+// < command-line flags. Every value remembers where it came from,
 // so an error can say "GBPM_WAREHOUSE from /etc/gbpm/gbpm.env:3 is not ...".
 
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-// Process exit codes (sysexits.h values), DESIGN §2. Cron and systemd see them.
+// Process exit codes (sysexits.h values). Cron and systemd see them.
 
 #include <string_view>
 

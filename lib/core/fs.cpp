@@ -1,5 +1,6 @@
 #include "core/fs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <vector>
 
 namespace gbpm::core {
@@ -112,6 +114,29 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
     out.append(chunk, static_cast<std::size_t>(n));
   }
   return out;
+}
+
+std::size_t remove_stale_temp_files(const std::filesystem::path& dir, std::chrono::seconds min_age) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return 0;
+  const int dir_fd = ::dirfd(d);
+  const std::time_t cutoff = std::time(nullptr) - static_cast<std::time_t>(min_age.count());
+  std::size_t removed = 0;
+  while (const dirent* entry = ::readdir(d)) {
+    const std::string_view name = entry->d_name;
+    // ".<target>.tmp.XXXXXX": mkostemp's six characters after ".tmp.".
+    const auto marker = name.rfind(".tmp.");
+    if (name.size() < 2 || name.front() != '.' || marker == std::string_view::npos || marker == 0 ||
+        name.size() - marker != 5 + 6) {
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (st.st_mtime > cutoff) continue;
+    if (::unlinkat(dir_fd, entry->d_name, 0) == 0) ++removed;
+  }
+  ::closedir(d);
+  return removed;
 }
 
 }  // namespace gbpm::core

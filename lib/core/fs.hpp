@@ -3,6 +3,8 @@
 // (run records, workbook CSVs) use write_file_atomic so a reader sees either the
 // old file or the new one, never a torn one, even if we crash mid-write.
 
+#include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -43,6 +45,14 @@ class AtomicFileBatch {
   std::filesystem::path m_dir;
   std::vector<Staged> m_files;
 };
+
+// Removes the temp files atomic writes left in `dir` when their process died
+// between creating and renaming them (".<name>.tmp.XXXXXX"), if they are at
+// least `min_age` old: a younger one may belong to a writer still at work.
+// Symlinks and anything but regular files are left alone. Returns how many
+// were removed; a missing or unreadable `dir` removes nothing.
+std::size_t remove_stale_temp_files(const std::filesystem::path& dir,
+                                    std::chrono::seconds min_age = std::chrono::minutes(10));
 
 // Creates `dir` and its parents (mode 0755, or `mode`); ErrorKind::output when
 // that fails or `dir` exists and is not a directory.

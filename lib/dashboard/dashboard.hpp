@@ -1,14 +1,15 @@
 #pragma once
-// The Dashboard tab's content (DESIGN §4), computed from the warehouse at an
-// instant. Pure functions of the queries and `now`, so golden tests pin every
-// cell with a fixture warehouse and a fixed --as-of.
+// The dashboard's content, computed from the warehouse at an instant; each
+// tool replaces only the ranges it owns (ARCHITECTURE.md, "Dashboard").
+// Pure functions of the queries and `now`, so golden tests pin every
+// cell with a fixture warehouse and a fixed --as-of. No command line here:
+// dashboard/tool.hpp runs these builders as tools.
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "cli/tool.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "market/fuels.hpp"
@@ -41,14 +42,6 @@ inline constexpr double kOutageThresholdMw = 100.0;
 // row, TOTAL on row 70 (totals always over every outage). None: one
 // "no active outages" row; the rest is cleared.
 sheet::Update build_outages(const std::vector<market::Outage>& outages);
-
-// What a dashboard tool body does with a computed update: open the warehouse
-// (read-only) and the sheet from the context's GBPM_WAREHOUSE / GBPM_SHEET
-// (defaults sqlite:$GBPM_HOME/gbpm.db and dir:$GBPM_HOME/dashboard), build,
-// then write — or, with --dry-run, print the text grid to stdout and write
-// nothing. Fills the run stats.
-using Builder = std::function<Result<sheet::Update>(warehouse::MarketQueries&, core::TimePoint now)>;
-Status run_dashboard_tool(cli::Context& ctx, const Builder& build);
 
 // ---------------------------------------------------------------------------
 // daily-kpi, realtime-dashboard, gsp-update.
@@ -106,17 +99,5 @@ inline constexpr int kZoneRows = 24;
 // and Exporting (net > +100 MW) / Importing (net < -100 MW) / Balanced.
 // No forecast: a "no data" note in A2 and an empty table.
 Result<sheet::Update> build_gsp(warehouse::MarketQueries& queries, core::TimePoint now);
-
-// A dashboard tool's builder, given the configured fuel classification
-// (GBPM_FUEL_CLASSES).
-using ClassifiedBuilder =
-    std::function<Result<sheet::Update>(warehouse::MarketQueries&, core::TimePoint now, const market::Classification&)>;
-
-// The whole main() of a dashboard tool: the common options (--warehouse,
-// --sheet, --as-of, --dry-run), the instance lock per tool and sheet target,
-// the run record, GBPM_FUEL_CLASSES (a bad value is a config error, 78), and
-// run_dashboard_tool with `build`. `info.examples` gets the shared exit-code
-// paragraph appended. Returns the process exit code.
-int dashboard_main(int argc, const char* const* argv, cli::ToolInfo info, const ClassifiedBuilder& build);
 
 }  // namespace gbpm::dashboard

@@ -4,7 +4,9 @@
 
 #include "core/paths.hpp"
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 #include "sheet/sheet.hpp"
+#include "warehouse/open.hpp"
 #include "warehouse/warehouse.hpp"
 
 namespace gbpm::dashboard {

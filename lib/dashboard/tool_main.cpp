@@ -1,4 +1,5 @@
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 namespace gbpm::dashboard {
 

@@ -34,8 +34,7 @@ ColumnSpec timestamp(std::string_view name, std::string_view field, Requirement 
 }
 
 // The Elexon BM unit id, falling back to the National Grid id when it is null
-// or absent (reference/elexon.md §2: "Always use nationalGridBmUnit as a
-// fallback when bmUnit is null").
+// or absent (PN rows, for one, can carry only nationalGridBmUnit).
 ColumnSpec bm_unit(std::string_view fallback = "nationalGridBmUnit") {
   ColumnSpec c = col("bm_unit", "bmUnit", T::text, kRequired);
   c.fallback_field = fallback;
@@ -179,7 +178,7 @@ std::vector<DatasetSpec> build_registry() {
   });
 
   {
-    // Older captures use dataProviderId / midPrice (reference/elexon.md §2, MID).
+    // Older captures use the legacy names dataProviderId / midPrice.
     ColumnSpec provider = col("data_provider", "dataProvider", T::text, kRequired);
     provider.fallback_field = "dataProviderId";
     ColumnSpec price = col("price", "price", T::real, kOptional, "GBP/MWh");

@@ -1,8 +1,8 @@
 #pragma once
 // The dataset registry: for every Elexon dataset gbpm stores, its typed
 // columns (SQL name, source JSON field, type, unit, whether it may be blank),
-// its natural key and its version rule (reference/elexon.md §2 and the dedup
-// table). It is data, not code: the decoder (decode.hpp) reads records with
+// its natural key and its version rule (tabled in ARCHITECTURE.md,
+// "Storage"). It is data, not code: the decoder (decode.hpp) reads records with
 // it, and the warehouse derives its tables (`bmrs_<code>_iris`,
 // `bmrs_<code>`), upserts and "latest" views from it.
 //
@@ -39,7 +39,7 @@ enum class Requirement { required, optional };
 // Extra validation applied to a decoded value.
 enum class ValueCheck {
   none,
-  settlement_period,  // an integer 1..50 (reference/elexon.md §4)
+  settlement_period,  // an integer 1..50 (a day has 46, 48 or 50 periods)
 };
 
 // One typed column of a dataset.
@@ -57,7 +57,7 @@ struct ColumnSpec {
 enum class VersionKind {
   // Rows never change: a second row with the same key is a replay and is
   // ignored (FREQ samples; MELS/MILS raw submissions, which are resolved
-  // later per mil_mel_resolution.md, not by overwriting).
+  // later per time slice by notification sequence and time, not by overwriting).
   immutable,
   // One row per key; the row with the greatest `column` wins, and on a tie
   // the later arrival (FUELINST: publish_time).

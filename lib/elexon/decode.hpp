@@ -1,13 +1,13 @@
 #pragma once
 // Decoding Elexon payloads into typed records: IRIS message bodies
-// (reference/elexon.md §1.4-§1.5) and Insights API responses (§3.2).
+// (records, or a JSON string holding them) and Insights API responses.
 //
 // Policy: a body or response is decoded whole or not at all. One record that
 // does not fit its dataset's schema fails the whole message with an
 // ErrorKind::data Error naming the dataset, the record index, the field's
 // JSON path and the reason:
 //   FUELINST record 3: at $[3].settlementPeriod: expected integer, got string "x"
-// iris-ingest then quarantines the raw body with that error (DESIGN §5), so no
+// iris-ingest then quarantines the raw body with that error, so no
 // row is lost and no message is half-stored; a fixed decoder can replay it.
 // Fields a schema does not name are ignored; absent or null optional fields
 // become null values.

@@ -1,5 +1,5 @@
 #pragma once
-// The Elexon Insights REST API client (reference/elexon.md §3): dataset pulls
+// The Elexon Insights REST API client: dataset pulls
 // over /datasets/{X} and /datasets/{X}/stream, chunked to each endpoint's
 // maximum range (insights_query.hpp), with up to N requests in flight,
 // retry/backoff of 429/5xx through net::RetryingTransport, and error bodies
@@ -55,7 +55,7 @@ struct InsightsOptions {
   // GBPM_ELEXON_URL, or the production URL. A trailing '/' is ignored.
   std::string base_url{kInsightsDefaultUrl};
   // Requests in flight at most. Elexon documents no rate limit but reserves
-  // the right to block heavy users (§3.4): keep it small.
+  // the right to block heavy users: keep it small.
   int concurrency = 2;
   // Time allowed for one attempt of one request.
   std::chrono::milliseconds request_timeout{60000};

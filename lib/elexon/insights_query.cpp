@@ -35,9 +35,8 @@ DatasetEndpoint from_to(std::string_view code, seconds max, LimitSource source) 
                          .stream_style = WindowStyle::from_to};
 }
 
-// reference/elexon.md §3.3 (window styles) and §3.4 (maximum ranges). Caps the
-// spec does not give are "assumed": one day, the chunk the reference advises
-// for market-wide pulls.
+// Each dataset's window style and maximum range. Caps Elexon's OpenAPI spec
+// does not give are "assumed": one day, a safe chunk for market-wide pulls.
 std::vector<DatasetEndpoint> make_endpoints() {
   std::vector<DatasetEndpoint> out;
   out.push_back(publish("FUELINST", kDay, LimitSource::assumed));
@@ -64,7 +63,7 @@ std::vector<DatasetEndpoint> make_endpoints() {
                                   .stream_style = WindowStyle::from_to});
   }
   out.push_back(publish("REMIT", kDay, LimitSource::assumed));
-  // System prices (§2 "System prices", §3.5): the settlement date and period
+  // System prices: the settlement date and period
   // are path segments; a day's request returns its 46/48/50 periods.
   out.push_back(DatasetEndpoint{.dataset = "DISEBSP",
                                 .path = kSystemPricesPath,
@@ -88,7 +87,7 @@ std::pair<std::string_view, std::string_view> window_keys(WindowStyle style) {
 
 bool is_reserved_key(std::string_view key) {
   // settlementDateFrom/To and settlementPeriodFrom/To switch an endpoint to
-  // another window mode (§3.3), which the chunking here does not model.
+  // another window mode, which the chunking here does not model.
   static constexpr std::array<std::string_view, 13> kReserved = {"publishDateTimeFrom",
                                                                  "publishDateTimeTo",
                                                                  "from",

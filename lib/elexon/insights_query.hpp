@@ -1,6 +1,6 @@
 #pragma once
 // What the Elexon Insights REST API expects in a request, per dataset
-// (reference/elexon.md §3.3-§3.5), and how a caller's time window is cut
+// (window style, maximum range), and how a caller's time window is cut
 // into requests that each fit an endpoint's maximum range.
 //
 // This module is pure: it builds request paths and never sends anything, so
@@ -9,7 +9,7 @@
 //
 // Windows are half-open, [from, to): "10 days from 2026-05-01" is
 // [2026-05-01T00:00Z, 2026-05-11T00:00Z). Elexon's bounds are inclusive at
-// both ends (§3.3), so each request is sent as [chunk.from, chunk.to - 1 s];
+// both ends, so each request is sent as [chunk.from, chunk.to - 1 s];
 // Elexon timestamps are whole seconds, so consecutive chunks neither overlap
 // nor leave a gap, and a record stamped exactly on a chunk boundary is
 // returned once, by the later chunk. (Datasets filtered by an interval that
@@ -33,7 +33,7 @@ namespace gbpm::elexon {
 // the configuration and passes the value in InsightsOptions::base_url).
 inline constexpr std::string_view kInsightsDefaultUrl = "https://data.elexon.co.uk/bmrs/api/v1";
 
-// How an endpoint takes its time window (§3.3). Using the wrong style gets a
+// How an endpoint takes its time window. Using the wrong style gets a
 // 404 from Elexon, so each dataset's style is fixed in the table below.
 enum class WindowStyle {
   publish_time,       // publishDateTimeFrom / publishDateTimeTo
@@ -42,7 +42,7 @@ enum class WindowStyle {
   measurement_time,   // measurementDateTimeFrom / measurementDateTimeTo
   // Path segments, no query: {path}/{settlementDate} for a whole settlement
   // day, {path}/{settlementDate}/{settlementPeriod} for one period (system
-  // prices, §3.5: no range, no stream).
+  // prices: no range, no stream).
   settlement_day_path,
 };
 
@@ -71,7 +71,7 @@ struct DatasetEndpoint {
   // nullopt: the dataset has no /stream variant (INDO, ITSDO, DISEBSP).
   std::optional<WindowStyle> stream_style;
   // Window of one stream request. Streams document no cap; a day per request
-  // keeps market-wide pulls bounded (§3.4).
+  // keeps market-wide pulls bounded.
   std::chrono::seconds stream_chunk{std::chrono::hours(24)};
 };
 

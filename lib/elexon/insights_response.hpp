@@ -1,6 +1,6 @@
 #pragma once
 // Reading Insights API responses: the three envelope shapes normalised to one
-// array of rows (reference/elexon.md §3.2), and error responses (RFC 9110
+// array of rows, and error responses (RFC 9110
 // problem bodies, Elexon's 404 body) turned into Errors a person can act on.
 
 #include <cstddef>

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include "core/time.hpp"
 
@@ -294,8 +293,7 @@ void JobRunner::tick(core::TimePoint now) {
   }
 }
 
-void JobRunner::wait_all(std::chrono::milliseconds limit) {
-  core::SystemClock clock;
+void JobRunner::wait_all(core::Clock& clock, std::chrono::milliseconds limit) {
   const auto start = clock.now();
   while (running_count() > 0) {
     const auto now = clock.now();
@@ -307,7 +305,7 @@ void JobRunner::wait_all(std::chrono::milliseconds limit) {
     }
     if (running_count() == 0) break;
     if (now - start >= limit + std::chrono::seconds{1}) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    clock.sleep_for(std::chrono::milliseconds{50});
   }
 }
 

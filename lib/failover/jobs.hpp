@@ -73,9 +73,11 @@ class JobRunner {
   // The earliest upcoming fire time while scheduling.
   [[nodiscard]] std::optional<core::TimePoint> next_fire() const;
 
-  // Blocks (polling every 50 ms of real time) until no job runs or `limit`
-  // of real time passed, escalating to SIGKILL after kill_after; used on exit.
-  void wait_all(std::chrono::milliseconds limit);
+  // Blocks (polling every 50 ms, sleeping on `clock`) until no job runs or
+  // `limit` passed on `clock`, escalating to SIGKILL after kill_after; used
+  // on exit. Time is the caller's clock, so a test's fake clock decides when
+  // a stubborn job is killed.
+  void wait_all(core::Clock& clock, std::chrono::milliseconds limit);
 
  private:
   struct Job {

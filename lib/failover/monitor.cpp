@@ -12,8 +12,8 @@
 #include "core/fs.hpp"
 #include "core/lock.hpp"
 #include "core/paths.hpp"
+#include "core/service.hpp"
 #include "core/time.hpp"
-#include "ingest/systemd_notify.hpp"
 #include "json/writer.hpp"
 #include "net/curl_transport.hpp"
 
@@ -273,7 +273,7 @@ void Monitor::shutdown() {
   const std::size_t running = m_jobs.running_count();
   m_deps.log.info("stopping: terminating running jobs", {{"running", running}});
   m_jobs.terminate(schedule_now());
-  m_jobs.wait_all(m_options.jobs.kill_after);
+  m_jobs.wait_all(m_deps.clock, m_options.jobs.kill_after);
   persist();
 }
 
@@ -301,7 +301,7 @@ Status run_failover_monitor(cli::Context& ctx, const std::atomic<bool>& stop) {
     if (!t) return std::move(t).error();
     webhook_transport = std::move(*t);
   }
-  auto notifier = ingest::SystemdNotifier::from_environment();
+  auto notifier = core::SystemdNotifier::from_environment();
   ctx.log.info("failover-monitor starting",
                {{"primary", net::redact_url(options->probe.url)},
                 {"interval_ms", options->interval.count()},

@@ -1,5 +1,5 @@
 #pragma once
-// The failover-monitor daemon (DESIGN §6): check the primary every interval,
+// The failover-monitor daemon: check the primary every interval,
 // feed the StateMachine, and while ACTIVE run the crontab's jobs; persist the
 // state after every check, report transitions to the log and an optional
 // webhook, and on stop terminate every job it started.
@@ -24,7 +24,7 @@
 #include "net/http.hpp"
 #include "schedule/crontab.hpp"
 
-namespace gbpm::ingest {
+namespace gbpm::core {
 class SystemdNotifier;
 }
 namespace gbpm::cli {
@@ -64,7 +64,7 @@ struct MonitorDeps {
   log::Logger& log;
   std::filesystem::path home;  // where failover-state.json lives
   const std::atomic<bool>* stop = nullptr;
-  ingest::SystemdNotifier* notifier = nullptr;
+  core::SystemdNotifier* notifier = nullptr;
   TcpProbe tcp = {};
 };
 

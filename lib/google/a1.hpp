@@ -1,5 +1,5 @@
 #pragma once
-// A1 notation for Google Sheets (google-apis.md §3.2): column letters, sheet
+// A1 notation for Google Sheets: column letters, sheet
 // names quoted with doubled apostrophes ('Jon''s'!A1), and ranges such as
 // Dashboard!A1:H17, Sheet1!A:C or 'Daily Report'!A5:B (open-ended). Indexes
 // are zero-based and ends exclusive, like a GridRange.

@@ -1,5 +1,5 @@
 #pragma once
-// A BigQuery REST v2 client (google-apis.md §2): queries with named typed
+// A BigQuery REST v2 client: queries with named typed
 // parameters (polled and paged to the end), datasets and tables, streaming
 // inserts with insertIds, and idempotent NDJSON load jobs.
 //

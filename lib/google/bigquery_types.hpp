@@ -1,5 +1,5 @@
 #pragma once
-// BigQuery REST v2 values on the wire (google-apis.md §2.2–2.3, §2.8): table
+// BigQuery REST v2 values on the wire: table
 // schemas, the recursive typed Value a result cell decodes to, named query
 // parameters, and the classification of BigQuery error bodies. Pure functions
 // over JSON text, so every rule here is unit-testable without a server.
@@ -194,8 +194,8 @@ struct ApiError {
 
 ApiError parse_api_error(const net::Response& response);
 
-// Whether a failed call is worth repeating (python-bigquery's rule set,
-// google-apis.md §2.8): reason backendError, internalError, rateLimitExceeded
+// Whether a failed call is worth repeating (python-bigquery's rule set):
+// reason backendError, internalError, rateLimitExceeded
 // (a 403 that IS retryable) or badGateway; or, whatever the reason, 408, 429
 // and 5xx. quotaExceeded, accessDenied, notFound, invalid, duplicate... are
 // permanent.

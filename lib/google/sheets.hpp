@@ -1,5 +1,5 @@
 #pragma once
-// Google Sheets API v4 client (google-apis.md §3): spreadsheets.get with a
+// Google Sheets API v4 client: spreadsheets.get with a
 // fields mask, spreadsheets.batchUpdate (updateCells, addSheet, repeatCell,
 // updateSheetProperties) and values.get. Cell values are typed, so text is
 // always sent as stringValue — a cause starting with '=' stays text — and
@@ -96,7 +96,7 @@ struct GridRange {
 };
 
 // Replaces `range` with `rows`: cells of the range not covered by rows are
-// cleared in the same request (DESIGN §4: owned ranges are replaced whole).
+// cleared in the same request (a tool's owned ranges are replaced whole).
 // fields is "userEnteredValue", or "userEnteredValue,userEnteredFormat" when
 // any cell carries a format (or `write_formats` is set, which also clears
 // formats of uncovered cells).

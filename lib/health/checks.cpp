@@ -19,7 +19,6 @@ using std::chrono::seconds;
 
 namespace {
 
-constexpr std::size_t kMaxStatusBytes = 1 << 20;
 // Counting due slots stops here: a tool this far behind is failed anyway, and
 // the bound keeps one check cheap whatever the schedule.
 constexpr int kMaxCountedSlots = 10000;
@@ -52,19 +51,10 @@ Result<seconds> get_seconds(const config::Config& config, std::string_view key, 
   return duration_cast<seconds>(*d);
 }
 
-std::optional<core::TimePoint> last_success_of(const core::RunRecord& r) {
+std::optional<core::TimePoint> last_success_of(const state::RunRecord& r) {
   if (r.last_success) return r.last_success;
   if (r.state == "ok" && r.end) return r.end;
   return std::nullopt;
-}
-
-Result<std::optional<core::TimePoint>> optional_time(const json::View& v) {
-  auto s = v.optional_string();
-  if (!s) return std::move(s).error();
-  if (!*s) return std::optional<core::TimePoint>{};
-  auto t = core::parse_utc(**s);
-  if (!t) return v.error(t.error().message);
-  return std::optional<core::TimePoint>{*t};
 }
 
 // Prometheus label values escape backslash, double quote and newline.
@@ -220,56 +210,6 @@ Result<Thresholds> thresholds_from_config(const config::Config& config) {
   return t;
 }
 
-Result<IngestStatus> parse_ingest_status(std::string_view text) {
-  auto doc = json::parse(text, json::Limits{.max_bytes = kMaxStatusBytes, .max_depth = 4});
-  if (!doc) return std::move(doc).error();
-  const json::View root = doc->root();
-  IngestStatus s;
-  auto state = root.field("state").as_string();
-  if (!state) return std::move(state).error();
-  s.state = std::string(*state);
-  auto updated = optional_time(root.field("updated_at"));
-  if (!updated) return std::move(updated).error();
-  if (!*updated) return root.field("updated_at").error("missing");
-  s.updated_at = **updated;
-  auto started = optional_time(root.field("started_at"));
-  if (!started) return std::move(started).error();
-  s.started_at = *started;
-  auto newest = optional_time(root.field("newest_message_at"));
-  if (!newest) return std::move(newest).error();
-  s.newest_message_at = *newest;
-  for (auto [key, out] : {std::pair<std::string_view, std::int64_t*>{"messages", &s.messages},
-                          {"kept_raw", &s.kept_raw},
-                          {"quarantined", &s.quarantined},
-                          {"released", &s.released},
-                          {"store_failures", &s.store_failures},
-                          {"receive_failures", &s.receive_failures}}) {
-    auto v = root.field(key).optional_int64();
-    if (!v) return std::move(v).error();
-    *out = v->value_or(0);
-  }
-  auto err = root.field("last_error").optional_string();
-  if (!err) return std::move(err).error();
-  s.last_error = std::string(err->value_or(""));
-  const json::View datasets = root.field("datasets");
-  if (!datasets.is_missing() && !datasets.is_null()) {
-    auto members = datasets.as_object();
-    if (!members) return std::move(members).error();
-    for (const json::Member m : *members) {
-      IngestStatus::Dataset d{std::string(m.key), 0, 0, 0};
-      for (auto [key, out] : {std::pair<std::string_view, std::int64_t*>{"inserted", &d.inserted},
-                              {"updated", &d.updated},
-                              {"ignored", &d.ignored}}) {
-        auto v = m.value.field(key).optional_int64();
-        if (!v) return std::move(v).error();
-        *out = v->value_or(0);
-      }
-      s.datasets.push_back(std::move(d));
-    }
-  }
-  return s;
-}
-
 Result<MemoryInfo> parse_meminfo(std::string_view text) {
   std::optional<std::uint64_t> available;
   std::optional<std::uint64_t> total;
@@ -310,7 +250,7 @@ CheckResult check_tool(const ToolObservation& tool, core::TimePoint now, const T
         fmt::format("{} has no run record: it never ran here (schedule \"{}\")", name, tool.schedule.expression),
         limit);
   }
-  const core::RunRecord& r = *tool.record;
+  const state::RunRecord& r = *tool.record;
   const auto last = last_success_of(r);
   const std::string last_failure =
       r.state == "failed" ? fmt::format("; last run failed ({} {}): {}", r.exit_code.value_or(0), r.exit_name, r.error)

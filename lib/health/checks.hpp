@@ -1,5 +1,5 @@
 #pragma once
-// healthd's checks (DESIGN §6) as pure functions: each takes what was observed
+// healthd's checks as pure functions: each takes what was observed
 // (run records, the crontab's schedules, iris-ingest's status file, warehouse
 // freshness, disk and memory figures) plus "now" and thresholds, and returns
 // pass|warn|fail with the observed value and the threshold it was held to.
@@ -28,8 +28,9 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "core/run_record.hpp"
 #include "market/model.hpp"
+#include "state/ingest_status.hpp"
+#include "state/run_record.hpp"
 
 namespace gbpm::config {
 class Config;
@@ -95,34 +96,12 @@ struct ToolSchedule {
 // A tool's schedule and its run record (or why it could not be read).
 struct ToolObservation {
   ToolSchedule schedule;
-  std::optional<core::RunRecord> record;
+  std::optional<state::RunRecord> record;
   std::string record_error;  // empty when the record was read, or simply absent
 };
 
-// What iris-ingest's status file ($GBPM_HOME/runs/iris-ingest.status.json) says.
-struct IngestStatus {
-  std::string state;  // "running", "stopped", "failed"
-  core::TimePoint updated_at{};
-  std::optional<core::TimePoint> started_at;
-  std::optional<core::TimePoint> newest_message_at;
-  std::int64_t messages = 0;  // acknowledged
-  std::int64_t kept_raw = 0;
-  std::int64_t quarantined = 0;
-  std::int64_t released = 0;
-  std::int64_t store_failures = 0;
-  std::int64_t receive_failures = 0;
-  struct Dataset {
-    std::string name;
-    std::int64_t inserted = 0;
-    std::int64_t updated = 0;
-    std::int64_t ignored = 0;
-  };
-  std::vector<Dataset> datasets;
-  std::string last_error;
-};
-
-// Parses the status file; ErrorKind::data with the JSON path on a bad file.
-Result<IngestStatus> parse_ingest_status(std::string_view text);
+// iris-ingest's status file is state::IngestStatus (state/ingest_status.hpp).
+using state::IngestStatus;
 
 struct DiskUsage {
   std::uint64_t free_bytes = 0;  // available to an unprivileged user (f_bavail)

@@ -14,6 +14,7 @@
 #include "schedule/crontab.hpp"
 #include "warehouse/bigquery_warehouse.hpp"
 #include "warehouse/market_queries.hpp"
+#include "warehouse/open.hpp"
 #include "warehouse/warehouse.hpp"
 
 namespace gbpm::health {
@@ -21,7 +22,6 @@ namespace gbpm::health {
 namespace {
 
 constexpr std::size_t kMaxCrontabBytes = 1 << 20;
-constexpr std::size_t kMaxStatusFileBytes = 1 << 20;
 
 bool file_exists(const std::filesystem::path& path) {
   std::error_code ec;
@@ -36,8 +36,8 @@ Result<std::vector<ToolObservation>> observe_tools(const Sources& sources) {
   std::vector<ToolObservation> out;
   for (auto& s : *schedules) {
     ToolObservation o{std::move(s), std::nullopt, {}};
-    if (file_exists(core::run_record_path(sources.home, o.schedule.tool))) {
-      auto record = core::read_run_record(sources.home, o.schedule.tool);
+    if (file_exists(state::run_record_path(sources.home, o.schedule.tool))) {
+      auto record = state::read_run_record(sources.home, o.schedule.tool);
       if (record) {
         o.record = std::move(*record);
       } else {
@@ -50,11 +50,10 @@ Result<std::vector<ToolObservation>> observe_tools(const Sources& sources) {
 }
 
 std::optional<Result<IngestStatus>> observe_ingest(const Sources& sources) {
-  const auto path = core::runs_dir(sources.home) / "iris-ingest.status.json";
-  if (!file_exists(path)) return std::nullopt;
-  auto text = core::read_file(path, kMaxStatusFileBytes);
-  if (!text) return Result<IngestStatus>(std::move(text).error());
-  return parse_ingest_status(*text);
+  auto status = state::read_ingest_status(state::ingest_status_path(sources.home));
+  if (!status) return Result<IngestStatus>(std::move(status).error());
+  if (!*status) return std::nullopt;
+  return Result<IngestStatus>(std::move(**status));
 }
 
 Result<std::vector<market::DatasetFreshness>> observe_freshness(const Sources& sources, const Thresholds& t,

@@ -4,9 +4,9 @@
 
 #include <thread>
 
+#include "core/service.hpp"
 #include "health/checks.hpp"
 #include "health/collect.hpp"
-#include "ingest/systemd_notify.hpp"
 
 namespace gbpm::health {
 
@@ -87,7 +87,7 @@ Status run_healthd(cli::Context& ctx, const std::atomic<bool>& stop) {
 
   auto server = Server::listen(*address, *limits);
   if (!server) return server.error();
-  ingest::SystemdNotifier notifier = ingest::SystemdNotifier::from_environment();
+  core::SystemdNotifier notifier = core::SystemdNotifier::from_environment();
   std::thread http([&] { (*server)->run(); });
 
   std::optional<Overall> last_overall;

@@ -1,5 +1,5 @@
 #pragma once
-// The healthd tool body (DESIGN §6): everything tools/healthd/main.cpp does
+// The healthd tool body: everything tools/healthd/main.cpp does
 // after parsing flags.
 //
 //   listen      GBPM_HEALTH_LISTEN (--listen), default 127.0.0.1:8080

@@ -1,6 +1,6 @@
 #pragma once
 // The `dir:PATH` source: the official IRIS clients' file drop
-// (reference/elexon.md §1.7), one file per message:
+// (as the Python, Node and .NET clients write it), one file per message:
 //   <PATH>/<DATASET or "unknown">/<message-id>.json
 //
 //   - Oldest first (by mtime) across all dataset folders, so a busy dataset

@@ -13,7 +13,6 @@
 #include "core/time.hpp"
 #include "core/workers.hpp"
 #include "elexon/decode.hpp"
-#include "json/writer.hpp"
 
 namespace gbpm::ingest {
 
@@ -32,56 +31,37 @@ core::Duration at_least_1ms(core::Duration d) {
 
 }  // namespace
 
+state::IngestStatus to_status(const IngestStats& stats, std::string_view state, std::string_view source,
+                              core::TimePoint now) {
+  state::IngestStatus s;
+  s.state = std::string(state);
+  s.source = std::string(source);
+  s.updated_at = now;
+  s.started_at = stats.started;
+  s.newest_message_at = stats.newest_message;
+  s.last_batch_at = stats.last_batch_at;
+  s.messages = stats.messages;
+  s.records = stats.records;
+  s.bytes = stats.bytes;
+  s.batches = stats.batches;
+  s.kept_raw = stats.kept_raw;
+  s.quarantined = stats.quarantined;
+  s.released = stats.released;
+  s.store_failures = stats.store_failures;
+  s.receive_failures = stats.receive_failures;
+  s.locks_renewed = stats.locks.locks_renewed;
+  s.locks_lost = stats.locks.locks_lost;
+  s.last_error = stats.last_error;
+  for (const auto& [name, c] : stats.datasets) {
+    s.datasets.push_back(state::IngestStatus::Dataset{name, c.messages, c.records, c.inserted, c.updated, c.ignored,
+                                                      c.kept_raw, c.quarantined, c.released});
+  }
+  return s;
+}
+
 std::string status_json(const IngestStats& stats, std::string_view state, std::string_view source,
                         core::TimePoint now) {
-  json::Writer w;
-  w.begin_object();
-  w.key("tool").string("iris-ingest");
-  w.key("state").string(state);
-  w.key("source").string(source);
-  w.key("updated_at").string(core::format_utc_millis(now));
-  w.key("started_at").string(core::format_utc_millis(stats.started));
-  w.key("messages").int64(stats.messages);
-  w.key("records").int64(stats.records);
-  w.key("bytes").int64(stats.bytes);
-  w.key("batches").int64(stats.batches);
-  w.key("kept_raw").int64(stats.kept_raw);
-  w.key("quarantined").int64(stats.quarantined);
-  w.key("released").int64(stats.released);
-  w.key("store_failures").int64(stats.store_failures);
-  w.key("receive_failures").int64(stats.receive_failures);
-  w.key("locks_renewed").int64(stats.locks.locks_renewed);
-  w.key("locks_lost").int64(stats.locks.locks_lost);
-  w.key("newest_message_at");
-  if (stats.newest_message) {
-    w.string(core::format_utc_millis(*stats.newest_message));
-  } else {
-    w.null();
-  }
-  w.key("last_batch_at");
-  if (stats.last_batch_at) {
-    w.string(core::format_utc_millis(*stats.last_batch_at));
-  } else {
-    w.null();
-  }
-  w.key("last_error").string(stats.last_error);
-  w.key("datasets").begin_object();
-  for (const auto& [name, c] : stats.datasets) {
-    w.key(name).begin_object();
-    w.key("messages").int64(c.messages);
-    w.key("records").int64(c.records);
-    w.key("inserted").int64(c.inserted);
-    w.key("updated").int64(c.updated);
-    w.key("ignored").int64(c.ignored);
-    w.key("kept_raw").int64(c.kept_raw);
-    w.key("quarantined").int64(c.quarantined);
-    w.key("released").int64(c.released);
-    w.end_object();
-  }
-  w.end_object();
-  w.end_object();
-  auto text = w.finish();
-  return text ? *text + "\n" : std::string("{}\n");
+  return state::to_json(to_status(stats, state, source, now));
 }
 
 Ingester::Ingester(MessageSource& source, warehouse::Warehouse& warehouse, core::Clock& clock, log::Logger& log,
@@ -467,7 +447,7 @@ void Ingester::write_status(std::string_view state) {
     m_log.warn("cannot write the status file", {{"error", dir.error().message}});
     return;
   }
-  auto st = core::write_file_atomic(m_options.status_path, status_json(m_stats, state, m_source.describe(), now));
+  auto st = state::write_ingest_status(m_options.status_path, to_status(m_stats, state, m_source.describe(), now));
   if (!st) m_log.warn("cannot write the status file", {{"error", st.error().message}});
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The Ingester: messages from a MessageSource → decode → one durable warehouse
-// commit per batch (group commit) → only then acknowledge (DESIGN §5).
+// commit per batch (group commit) → only then acknowledge.
 //
 //   - Known datasets become typed rows; unknown datasets are kept raw and
 //     counted; undecodable bodies are quarantined (raw bytes + error) and
@@ -41,6 +41,7 @@
 #include "core/result.hpp"
 #include "ingest/message_source.hpp"
 #include "net/retry.hpp"
+#include "state/ingest_status.hpp"
 #include "warehouse/warehouse.hpp"
 
 namespace gbpm::ingest {
@@ -108,8 +109,10 @@ struct IngestStats {
   core::TimePoint started;
 };
 
-// The status file's JSON: state, counters, per-dataset counters, newest
-// message time, last error, update time.
+// What the status file says (state/ingest_status.hpp owns its format), and
+// that record as the file's JSON.
+state::IngestStatus to_status(const IngestStats& stats, std::string_view state, std::string_view source,
+                              core::TimePoint now);
 std::string status_json(const IngestStats& stats, std::string_view state, std::string_view source, core::TimePoint now);
 
 class Ingester {

@@ -11,22 +11,18 @@
 #include "auth/azure_sas.hpp"
 #include "azure/servicebus.hpp"
 #include "core/paths.hpp"
+#include "core/service.hpp"
 #include "core/time.hpp"
 #include "ingest/servicebus_source.hpp"
-#include "ingest/systemd_notify.hpp"
 #include "net/curl_transport.hpp"
 #include "net/retry.hpp"
+#include "state/ingest_status.hpp"
+#include "warehouse/open.hpp"
 #include "warehouse/uri.hpp"
 
 namespace gbpm::ingest {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_stop_signal(int /*signal*/) {
-  g_stop.store(true);
-}
 
 // The one-line summary shared by the progress line, the systemd STATUS= and
 // the periodic log line.
@@ -152,15 +148,6 @@ Result<SourceSpec> parse_source_spec(std::string_view text) {
                     "source \"" + std::string(text) + "\": expected dir:PATH or servicebus:NAMESPACE/QUEUE");
 }
 
-const std::atomic<bool>& install_stop_signals() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(SIGTERM, &action, nullptr);
-  ::sigaction(SIGINT, &action, nullptr);
-  return g_stop;
-}
-
 Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std::atomic<bool>& stop) {
   const std::string source_text = ctx.config.get_string_or("GBPM_IRIS_SOURCE", "");
   if (source_text.empty()) {
@@ -206,10 +193,10 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
   // more there than overlap, as Service Bus throughput is bound by one
   // request per message anyway.
   ingest_options.pipeline = dir_source ? Pipeline::on : Pipeline::off;
-  ingest_options.status_path = core::runs_dir(ctx.home) / "iris-ingest.status.json";
+  ingest_options.status_path = state::ingest_status_path(ctx.home);
   Ingester ingester(*source, **warehouse, ctx.clock, ctx.log, ingest_options, &stop);
 
-  SystemdNotifier notifier = SystemdNotifier::from_environment();
+  core::SystemdNotifier notifier = core::SystemdNotifier::from_environment();
   Progress progress(ctx.log, ctx.clock, ::isatty(STDERR_FILENO) == 1);
   ingester.set_on_tick([&](const IngestStats& s) {
     notifier.ping_if_due(ctx.clock.now(), summary(s));

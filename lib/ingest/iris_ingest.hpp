@@ -1,5 +1,5 @@
 #pragma once
-// The iris-ingest tool body (DESIGN §5): everything tools/iris-ingest/main.cpp
+// The iris-ingest tool body: everything tools/iris-ingest/main.cpp
 // does after parsing flags, so main stays a thin shell.
 //
 //   source      GBPM_IRIS_SOURCE (--source): dir:PATH | servicebus:NAMESPACE/QUEUE
@@ -46,10 +46,6 @@ struct ToolOptions {
   RunMode mode = RunMode::continuous;
   KeepFiles keep = KeepFiles::remove;
 };
-
-// Installs SIGTERM and SIGINT handlers that set the returned flag (and
-// nothing else), so the Ingester finishes its in-flight batch and returns.
-const std::atomic<bool>& install_stop_signals();
 
 // Runs iris-ingest with the context's configuration until `stop` is set or,
 // with RunMode::once, the source is drained. Fills ctx.stats for the run record.

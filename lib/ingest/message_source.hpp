@@ -1,6 +1,6 @@
 #pragma once
 // The seam between where IRIS messages come from (a Service Bus queue, the
-// official clients' file drop) and the Ingester that stores them (DESIGN §5).
+// official clients' file drop) and the Ingester that stores them.
 //
 // Contract, in the order the Ingester uses it:
 //   receive()      hands out a batch of messages; each stays "in flight"

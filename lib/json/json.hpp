@@ -268,7 +268,7 @@ class Document {
 Result<Document> parse(std::string_view text, Limits limits = {});
 
 // Parses an Elexon IRIS body, which arrives double-encoded: a JSON string
-// literal whose content is the JSON text (elexon.md §1.5). Parses `text`; when
+// literal whose content is the JSON text. Parses `text`; when
 // the result is a string, parses that string's content (once, with the same
 // limits) and returns the inner document. Any other result is returned as is,
 // so a plain array body also works.

@@ -1,7 +1,7 @@
 #pragma once
 // The fuel registry: FUELINST/FUELHH fuel-type codes with display names and
 // emoji, the GB interconnectors with their counterparty country and flag
-// (reference/elexon.md §5), and the configurable classification of DESIGN §3
+// (flows signed, + = import into GB), and the configurable classification
 // (fossil / renewable / low-carbon; PS and INT* are transfers, not generation;
 // OTHER is its own row).
 
@@ -55,7 +55,7 @@ bool is_interconnector_code(std::string_view code);
 // interconnector import/export unit (pattern I_I<letter><D|G>-<name>).
 std::optional<std::string> interconnector_cable(std::string_view unit);
 
-// Which dashboard groups a fuel code belongs to (DESIGN §3). Configurable:
+// Which dashboard groups a fuel code belongs to. Configurable:
 // some dashboards count biomass as renewable, some not; OTHER may be fossil.
 //
 // Default: fossil = CCGT, OCGT, COAL, OIL; renewable = WIND, NPSHYD, BIOMASS;
@@ -64,7 +64,7 @@ std::optional<std::string> interconnector_cable(std::string_view unit);
 // generation but is in neither fossil nor renewable unless configured).
 class Classification {
  public:
-  // The DESIGN §3 default.
+  // The default groups above.
   static Classification defaults();
 
   // The default with the groups named in `setting` replaced. Format:

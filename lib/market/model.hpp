@@ -1,8 +1,7 @@
 #pragma once
 // The market model: what the warehouse's market queries return and the
 // dashboard tools render. Every value that may be missing is a std::optional
-// (or an absent map entry): missing data is blank, never 0 MW or 50 Hz
-// (DESIGN §3).
+// (or an absent map entry): missing data is blank, never 0 MW or 50 Hz.
 
 #include <chrono>
 #include <cstddef>

@@ -1,11 +1,11 @@
 #pragma once
 // GB settlement periods and UK local time. This is the only module that knows
-// about Europe/London; everything else works in UTC (DESIGN.md §3).
+// about Europe/London; everything else works in UTC.
 //
 // The settlement day is the Europe/London calendar day. SP1 starts at the UTC
 // instant of local midnight and each period is 30 minutes of elapsed time, so a
 // day has 46 (spring forward), 48 or 50 (autumn back) periods. SPs are never
-// derived from local wall-clock time (reference/elexon.md §4).
+// derived from local wall-clock time.
 //
 // UK rule (since 1996, EU-aligned): BST (UTC+1) runs from the last Sunday of
 // March 01:00 UTC to the last Sunday of October 01:00 UTC; GMT (UTC+0)

@@ -1,6 +1,6 @@
 #pragma once
 // What a dashboard tool writes: typed cells in rectangular blocks, each block
-// covering a range the tool owns whole (DESIGN §4). A sink (sheet.hpp) writes
+// covering a range the tool owns whole. A sink (sheet.hpp) writes
 // all of a tool's blocks in one atomic step; cells of a block left blank are
 // cleared, so stale values never survive.
 

@@ -137,6 +137,8 @@ class DirSink final : public SheetSink {
     if (auto s = core::ensure_directory(m_dir); !s) return s;
     DirLock lock;
     if (auto s = lock.acquire(m_dir / ".lock", m_lock_timeout); !s) return s;
+    // Temp files of a writer that died mid-commit; only lock holders write here.
+    core::remove_stale_temp_files(m_dir);
 
     // Read-modify-write of the touched tabs only, all computed before any file changes.
     std::map<std::string, TabValues> changed;

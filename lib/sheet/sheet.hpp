@@ -1,5 +1,5 @@
 #pragma once
-// Where a dashboard goes (DESIGN §2 --sheet URI, §4):
+// Where a dashboard goes (the --sheet URI):
 //   gsheets:SPREADSHEET_ID   Google Sheets, one spreadsheets.batchUpdate per run
 //   dir:PATH                 a local workbook: one CSV per tab + index.html
 //   -                        a text grid on stdout (also what --dry-run prints)

@@ -1,5 +1,5 @@
 #pragma once
-// The local workbook's file formats (DESIGN §4): one CSV per tab and an
+// The local workbook's file formats: one CSV per tab and an
 // index.html that renders every tab. Exposed for the dir: sink and its tests.
 
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// The BigQuery backend (DESIGN §3, §5; google-apis.md §2).
+// The BigQuery backend, over the BigQuery REST v2 client (google/bigquery.hpp).
 //
 // Writes: store() commits the batch to a local SQLite staging store first
 // (a SqliteWarehouse with Outbox::on, so the same transaction journals every
@@ -43,6 +43,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "warehouse/market_queries.hpp"
+#include "warehouse/open.hpp"
 #include "warehouse/sql.hpp"
 #include "warehouse/warehouse.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// The questions the dashboard asks the warehouse (DESIGN §4). One interface;
+// The questions the dashboard asks the warehouse. One interface;
 // SqlMarketQueries implements it once with portable parameterized SQL over
 // any backend's SqlRunner (sql.hpp). Every query bounds a time or date
 // column. Settlement-period boundaries are computed in C++ with

@@ -8,7 +8,7 @@
 // Durability: the writer uses synchronous=FULL, so a commit is on disk (the
 // WAL is fsynced) before store() returns; synchronous=NORMAL in WAL mode may
 // lose the last commits on power failure, which would break "a message is
-// completed only after its rows are durably committed" (DESIGN §5).
+// completed only after its rows are durably committed".
 // Concurrency: WAL lets readers (dashboard tools) read while the writer
 // writes; each store() is one short IMMEDIATE transaction and each query one
 // short read transaction; a busy_timeout absorbs the brief overlaps.

@@ -1,5 +1,5 @@
 #pragma once
-// The --warehouse URI (DESIGN §2): `sqlite:PATH` or
+// The --warehouse URI: `sqlite:PATH` or
 // `bigquery:PROJECT/DATASET[?location=US]`.
 
 #include <filesystem>

@@ -1,6 +1,6 @@
 #pragma once
 // The warehouse: where every record lands and every dashboard number comes
-// from (DESIGN §3, §5). One interface, two backends: SQLite (the embedded
+// from. One interface, two backends: SQLite (the embedded
 // default, sqlite_warehouse.hpp) and BigQuery (bigquery_warehouse.hpp; it
 // stages in a local SQLite store and ships from there). Writers hand over a Batch — the records of many messages,
 // plus unknown-dataset bodies and quarantined bodies — and are told "stored"
@@ -30,13 +30,6 @@
 #include "core/result.hpp"
 #include "elexon/record.hpp"
 #include "warehouse/uri.hpp"
-
-namespace gbpm::config {
-class Config;
-}
-namespace gbpm::log {
-class Logger;
-}
 
 namespace gbpm::warehouse {
 
@@ -140,24 +133,6 @@ class Warehouse {
   // backends (SQLite) cost nothing.
   [[nodiscard]] virtual WarehouseUsage usage() const { return {}; }
 };
-
-// What a backend may need beyond its URI. Everything referenced must outlive
-// the warehouse. The clock is not const: the BigQuery client sleeps on it
-// (retry backoff, job polling).
-struct OpenContext {
-  const config::Config& config;  // GBPM_BIGQUERY_* keys, Google credentials
-  core::Clock& clock;
-  log::Logger& logger;
-  std::filesystem::path home;  // GBPM_HOME: BigQuery's staging store lives under <home>/bigquery/
-};
-
-// Opens the warehouse a URI names. sqlite: opens (read_write: creates and
-// migrates) the file. bigquery: needs the context (the 2-argument form is
-// ErrorKind::config for it): read_write opens the staging store
-// <home>/bigquery/<project>.<dataset>.db and Google credentials; read_only
-// needs only the credentials (see bigquery_warehouse.hpp).
-Result<std::unique_ptr<Warehouse>> open_warehouse(const WarehouseUri& uri, OpenMode mode);
-Result<std::unique_ptr<Warehouse>> open_warehouse(const WarehouseUri& uri, OpenMode mode, const OpenContext& context);
 
 // The table for `spec` records from `source`: "bmrs_fuelinst_iris" / "bmrs_fuelinst".
 std::string table_name(const elexon::DatasetSpec& spec, Source source);

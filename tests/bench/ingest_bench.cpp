@@ -1,6 +1,5 @@
 // ingest_bench: drain a dir backlog of real-shaped IRIS messages into SQLite
-// through the real DirSource + Ingester (issue 6, reliability-anchors
-// §C.4/C.5), side by side in one run with
+// through the real DirSource + Ingester (issue 6), side by side in one run with
 //   (a) parse-only: the same files read and parsed into a RapidJSON DOM;
 //   (b) the predecessor-style Python uploader (predecessor_ingest.py: json.load
 //       per file, dict rows, sqlite3 executemany) on the same bytes.
@@ -190,7 +189,8 @@ int main(int argc, char** argv) {
   }
   const int n = argc > 1 ? std::atoi(argv[1]) : 50000;
   const char* fixtures_env = std::getenv("GBPM_FIXTURES");
-  const fs::path fixtures = fs::path(fixtures_env ? fixtures_env : GBPM_SOURCE_DIR "/tests/fixtures") / "elexon" / "iris";
+  const fs::path fixtures =
+      fs::path(fixtures_env ? fixtures_env : GBPM_SOURCE_DIR "/tests/fixtures") / "elexon" / "iris";
   const fs::path work = (argc > 2 ? fs::path(argv[2]) : fs::temp_directory_path()) /
                         fmt::format("ingest_bench_{}", static_cast<long>(::getpid()));
   fs::create_directories(work / "drop");

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# The full crash-consistency run of issue 6 (reliability-anchors §B.2.1), for
-# both sources: 10,000 messages each, 50 kill -9 that land mid-drain, with
+# The full crash-consistency run of issue 6, for both sources: 10,000 messages each, 50 kill -9 that land mid-drain, with
 # restarts, then every message's records exactly once by natural key, the
 # drop/queue and dead-letter queue empty, nothing valid quarantined, only the
 # poison quarantined. CI runs reduced forms: cli.iris_ingest_servicebus_crash

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The baseline for ingest_bench: an IRIS drop → SQLite uploader written the
-way the predecessor's iris_to_bigquery_unified.py (uploader A,
-reference/predecessor.md §7.2) was, with SQLite standing in for BigQuery:
+way the predecessor's iris_to_bigquery_unified.py was, with SQLite standing in
+for BigQuery:
 
   - scan <DROP>/<DATASET>/ folders, map the upper-cased folder name to a
     table bmrs_<dataset>_iris; unmapped folders are skipped (as it did);

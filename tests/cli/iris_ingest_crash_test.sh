@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Crash consistency of iris-ingest's dir: source (reliability-anchors §B.2.1,
-# reduced for CI): a drop of N messages (FREQ and FUELINST, unique keys, 1%
-# malformed), `kill -9` of the ingester at random moments K times with
-# restarts, then a final drain. Afterwards every message's records are present
-# exactly once by natural key, the drop is empty, and the quarantine holds the
-# malformed messages and nothing valid.
+# Crash consistency of iris-ingest's dir: source (reduced for CI; the full run
+# is tests/bench/ingest_crash_full.sh): a drop of N messages (FREQ and
+# FUELINST, unique keys, 1% malformed), `kill -9` of the ingester at random
+# moments K times with restarts, then a final drain. Afterwards every
+# message's records are present exactly once by natural key, the drop is
+# empty, and the quarantine holds the malformed messages and nothing valid.
 #   iris_ingest_crash_test.sh IRIS_INGEST [MESSAGES] [KILLS]
 set -euo pipefail
 # shellcheck source=lib.sh

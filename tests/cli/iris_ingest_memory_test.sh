@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Bounded memory (issue 6; reliability-anchors §B.2.4): one 25 MB
+# Bounded memory (issue 6): one 25 MB
 # FUELINST-shaped message (~110,000 records, as IRIS sent before S0491 was
 # withdrawn) is drained by iris-ingest --once; its peak RSS (getrusage of the
-# child, via GNU time) must stay within 4 × the message + 30 MB (the bound of
-# reliability-anchors §B.2.4), and every record must be stored. The peak above
-# the baseline (a drain of one small message) is printed as a multiple of the
-# message size.
+# child, via GNU time) must stay within 4 × the message + 30 MB, and every
+# record must be stored. The peak above the baseline (a drain of one small
+# message) is printed as a multiple of the message size.
 #   iris_ingest_memory_test.sh IRIS_INGEST [MEGABYTES=25]
 set -euo pipefail
 # shellcheck source=lib.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Crash consistency and poison handling of iris-ingest's servicebus: source
-# (reliability-anchors §B.2.1/§B.2.3), reduced for CI: the servicebus: half of
-# tests/bench/ingest_crash_full.sh with MESSAGES messages and KILLS kills.
+# Crash consistency and poison handling of iris-ingest's servicebus: source,
+# reduced for CI: the servicebus: half of tests/bench/ingest_crash_full.sh
+# with MESSAGES messages and KILLS kills.
 # fake-servicebus (HTTPS, SAS auth, short locks) is fed IRIS-shaped
 # double-encoded messages of FREQ and FUELINST with unique keys, plus poison
 # (1% malformed bodies, 0.5% records with a wrongly typed field) and 0.5%

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks crontab/systemd/iris-ingest.service with `systemd-analyze verify`
 # (ExecStart pointed at the built binary) and reports the exposure score of
-# `systemd-analyze security --offline=yes`, failing above 2.5
-# (reliability-anchors §B.2.13). Skips (77) without systemd-analyze.
+# `systemd-analyze security --offline=yes`, failing above 2.5 (the most
+# exposure a gbpm unit may have). Skips (77) without systemd-analyze.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,6 +1,6 @@
 // bmrs-backfill: loads history from the Elexon Insights API into the
 // warehouse's API tables (bmrs_<dataset>) and repairs gaps the IRIS feed left
-// (DESIGN §2, issue 9). The work is in lib/backfill (tool.hpp).
+// (issue 9). The work is in lib/backfill (tool.hpp).
 
 #include "backfill/tool.hpp"
 #include "cli/tool.hpp"

@@ -1,8 +1,9 @@
 // daily-kpi: the MARKET SUMMARY block of the Dashboard tab (rows 18-29) and
-// the per-period tab Daily_Chart_Data (DESIGN §4). Replaces
+// the per-period tab Daily_Chart_Data. Replaces
 // daily_dashboard_auto_updater.py.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

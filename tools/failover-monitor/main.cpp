@@ -1,9 +1,9 @@
 // failover-monitor: runs on the secondary; takes over the dashboard jobs while
-// the primary is unhealthy (DESIGN §6). A thin shell over lib/failover.
+// the primary is unhealthy. A thin shell over lib/failover.
 
 #include "cli/tool.hpp"
+#include "core/service.hpp"
 #include "failover/monitor.hpp"
-#include "ingest/iris_ingest.hpp"
 
 int main(int argc, char** argv) {
   gbpm::cli::Tool tool(
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
                    "Crontab whose jobs run while active (default /etc/cron.d/gbpm)");
   CLI::App* status = tool.app().add_subcommand("status", "Print the persisted state, counters and last probe result");
 
-  const auto& stop = gbpm::ingest::install_stop_signals();
+  const auto& stop = gbpm::core::install_stop_signals();
   return tool.run(argc, argv, [&](gbpm::cli::Context& ctx) {
     if (status->parsed()) return gbpm::failover::print_failover_status(ctx, stdout);
     return gbpm::failover::run_failover_monitor(ctx, stop);

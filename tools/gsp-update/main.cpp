@@ -1,9 +1,10 @@
 // gsp-update: the tab GSP — per boundary zone (N, B1..B17) the latest
 // indicated generation/demand forecast (INDGEN/INDDEM) for the current
-// settlement period (DESIGN §4). Replaces gsp_auto_updater.py, honestly
+// settlement period. Replaces gsp_auto_updater.py, honestly
 // labelled: boundary zones and a forecast, not GSP metering.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

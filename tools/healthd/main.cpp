@@ -1,9 +1,9 @@
-// healthd: the health signal that means "the dashboard is fresh" (DESIGN §6).
+// healthd: the health signal that means "the dashboard is fresh".
 // Replaces health_check_server.py. A thin shell over lib/health (healthd.hpp).
 
 #include "cli/tool.hpp"
+#include "core/service.hpp"
 #include "health/healthd.hpp"
-#include "ingest/iris_ingest.hpp"
 
 int main(int argc, char** argv) {
   gbpm::cli::Tool tool(
@@ -24,6 +24,6 @@ int main(int argc, char** argv) {
   tool.add_setting("--listen", "GBPM_HEALTH_LISTEN", "HOST:PORT to serve on (default 127.0.0.1:8080; [::]:8080)");
   tool.add_setting("--interval", "GBPM_HEALTH_INTERVAL", "How often the checks run (default 15s)");
   tool.add_setting("--crontab", "GBPM_HEALTH_CRONTAB", "The schedule the tools run on (default /etc/cron.d/gbpm)");
-  const auto& stop = gbpm::ingest::install_stop_signals();
+  const auto& stop = gbpm::core::install_stop_signals();
   return tool.run(argc, argv, [&](gbpm::cli::Context& ctx) { return gbpm::health::run_healthd(ctx, stop); });
 }

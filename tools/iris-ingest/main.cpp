@@ -1,7 +1,8 @@
 // iris-ingest: IRIS messages → the warehouse, nothing lost, nothing
-// duplicated (DESIGN §5). A thin shell over lib/ingest (iris_ingest.hpp).
+// duplicated. A thin shell over lib/ingest (iris_ingest.hpp).
 
 #include "cli/tool.hpp"
+#include "core/service.hpp"
 #include "ingest/iris_ingest.hpp"
 
 int main(int argc, char** argv) {
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   tool.app().add_flag("--once", once, "Drain what is there now, then exit (default: run continuously)");
   tool.app().add_flag("--keep", keep, "dir: move processed files to PATH/.processed/ instead of deleting them");
 
-  const auto& stop = gbpm::ingest::install_stop_signals();
+  const auto& stop = gbpm::core::install_stop_signals();
   return tool.run(argc, argv, [&](gbpm::cli::Context& ctx) {
     return gbpm::ingest::run_iris_ingest(
         ctx,

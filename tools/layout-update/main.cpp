@@ -1,8 +1,9 @@
 // layout-update: the top of the Dashboard tab (rows 1-17) and the outage
-// header (row 30), from the warehouse (DESIGN §4). Replaces
+// header (row 30), from the warehouse. Replaces
 // update_dashboard_preserve_layout.py.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

@@ -1,7 +1,8 @@
 // outages-update: the active REMIT outages table of the Dashboard tab (rows
-// 31-70) with its TOTAL row (DESIGN §4). Replaces update_outages_enhanced.py.
+// 31-70) with its TOTAL row. Replaces update_outages_enhanced.py.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

@@ -1,8 +1,9 @@
 // realtime-dashboard: the tab Live_Raw_Gen, one row per settlement period of
-// today with the half-hour mean MW per fuel type (DESIGN §4). Replaces
+// today with the half-hour mean MW per fuel type. Replaces
 // realtime_dashboard_updater.py.
 
 #include "dashboard/dashboard.hpp"
+#include "dashboard/tool.hpp"
 
 int main(int argc, char** argv) {
   return gbpm::dashboard::dashboard_main(

@@ -32,7 +32,7 @@ struct DatasetInfo {
   bool has_stream = true;
 };
 
-// Window styles per dataset (reference/elexon.md §3.3, §3.5).
+// Window styles per dataset, as Elexon's endpoints take them.
 std::optional<DatasetInfo> dataset_info(std::string_view code) {
   static const std::map<std::string, DatasetInfo, std::less<>> table = {
       {"FUELINST", {Style::publish_time}},
@@ -360,7 +360,7 @@ struct ElexonService::Impl {
     if (!info || (stream && !info->has_stream)) return send_not_found(res);
     Style style = info->style;
     if (stream && style == Style::settlement_period) style = Style::from_to;
-    // Parameters of another window style: Elexon answers 404 (§3.3).
+    // Parameters of another window style: Elexon answers 404.
     for (const Style other : {Style::publish_time, Style::from_to, Style::measurement_time, Style::settlement_period}) {
       if (other == style) continue;
       const auto [a, b] = keys_of(other);
@@ -423,7 +423,7 @@ struct ElexonService::Impl {
   void system_prices(const httplib::Request& req, httplib::Response& res) const {
     const std::string date_text = req.matches[1];
     const std::string period_text = req.matches.size() > 3 ? std::string(req.matches[3]) : std::string();
-    // No /stream variant (§3.5): Elexon's 404, as for any unknown route.
+    // No /stream variant: Elexon's 404, as for any unknown route.
     if (period_text == "stream") return send_not_found(res);
     auto date = market::parse_date(date_text);
     if (!date) return send_problem(res, "settlementDate", fmt::format("The value '{}' is not valid.", date_text));

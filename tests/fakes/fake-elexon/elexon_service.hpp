@@ -1,5 +1,5 @@
 #pragma once
-// fake-elexon: the Elexon Insights REST API (reference/elexon.md §3) served
+// fake-elexon: the Elexon Insights REST API served
 // from tests/fixtures and from deterministic generators, for tests of
 // the Insights client and for running bmrs-backfill by hand.
 //
@@ -55,7 +55,7 @@ class Server;
 
 namespace gbpm::fakes::elexon {
 
-// Elexon's maximum base-endpoint windows (reference/elexon.md §3.4), as the
+// Elexon's maximum base-endpoint windows, as the
 // fake enforces them by default: INDGEN/INDDEM/TSDF/NDF/IMBALNGC/MELNGC 1 day,
 // FREQ 24 h (documented), MID 7 days (observed). Datasets without an entry
 // accept any window.
@@ -104,7 +104,7 @@ class ElexonService {
   std::unique_ptr<Impl> m_impl;
 };
 
-// The 20 fuel types the FUELINST/FUELHH generators emit (reference §5.1).
+// The 20 fuel types the FUELINST/FUELHH generators emit (as Elexon reports them).
 const std::vector<std::string_view>& generated_fuel_types();
 
 // The generated FUELINST/FUELHH MW value of `fuel_type` for the interval

@@ -37,8 +37,9 @@ int main(int argc, char** argv) {
       .description = "A fake Elexon Insights REST API (BMRS) for tests and demos; base URL <printed URL>/bmrs/api/v1",
       .add_options =
           [&](CLI::App& app) {
-            app.add_option("--fixtures", options.fixtures_dir,
-                           "Folder holding api/ (default: $GBPM_FIXTURES/elexon, else the repository's tests/fixtures/elexon)");
+            app.add_option(
+                "--fixtures", options.fixtures_dir,
+                "Folder holding api/ (default: $GBPM_FIXTURES/elexon, else the repository's tests/fixtures/elexon)");
             app.add_option("--delay-ms", delay_ms, "Delay every data response by this many milliseconds");
           },
       .make_installer = [&](const ServeOptions&) -> RouteInstaller {

@@ -1,5 +1,5 @@
 #pragma once
-// fake-google's BigQuery REST v2 (google-apis.md §2.9): datasets, tables,
+// fake-google's BigQuery REST v2: datasets, tables,
 // jobs (query and load), jobs.query / getQueryResults, tabledata.list and
 // insertAll, multipart upload, and the discovery document Google's `bq` tool
 // loads. Queries run for real on SQLite (see bigquery_sql.cpp for the SQL

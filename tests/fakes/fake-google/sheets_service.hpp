@@ -1,5 +1,5 @@
 #pragma once
-// fake-google's Sheets API v4 (google-apis.md §3.8): in-memory spreadsheets
+// fake-google's Sheets API v4: in-memory spreadsheets
 // with tabs and cell grids (values and formats), served over the real wire
 // protocol:
 //   POST /v4/spreadsheets                         create

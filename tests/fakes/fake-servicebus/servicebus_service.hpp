@@ -1,6 +1,6 @@
 #pragma once
 // fake-servicebus: an Entra ID token endpoint plus an Azure Service Bus REST
-// runtime endpoint with real peek-lock semantics (azure-servicebus.md §5), on
+// runtime endpoint with real peek-lock semantics, on
 // one HTTPS server with path-based namespace routing:
 //
 //   POST   /{tenant}/oauth2/v2.0/token         client-credentials token (form)
@@ -64,7 +64,7 @@ struct ServiceBusFakeOptions {
   // handled: simulates the network round trip for benchmarks.
   std::chrono::milliseconds latency{0};
   // Bodies sent over REST are stored as a JSON string literal of themselves,
-  // the way IRIS delivers them (elexon.md §1.5).
+  // the way IRIS delivers them.
   bool double_encode_sent_bodies = false;
   // Time for locks, TTLs and token expiry; nullptr: the wall clock. Long
   // polls wait in real time but notice a FakeClock moving within ~20 ms.

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "net/retry.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gbpm;

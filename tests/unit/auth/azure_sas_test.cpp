@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gbpm;

@@ -16,6 +16,8 @@
 #include "json/json.hpp"
 #include "json/writer.hpp"
 #include "net/http.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gbpm;

@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/fake_clock.hpp"
+
 using namespace gbpm;
 using namespace std::chrono;
 

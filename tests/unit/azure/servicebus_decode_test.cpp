@@ -2,6 +2,8 @@
 
 #include "azure/servicebus.hpp"
 #include "core/time.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 
 using namespace gbpm;
 

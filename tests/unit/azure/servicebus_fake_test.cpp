@@ -14,6 +14,7 @@
 #include "json/json.hpp"
 #include "net/curl_transport.hpp"
 #include "net/retry.hpp"
+#include "support/fake_clock.hpp"
 
 using namespace gbpm;
 using namespace std::chrono;

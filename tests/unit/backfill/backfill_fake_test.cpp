@@ -19,6 +19,7 @@
 #include "fakes/common/server_host.hpp"
 #include "fakes/fake-elexon/elexon_service.hpp"
 #include "market/settlement.hpp"
+#include "support/fake_clock.hpp"
 #include "support/fixtures.hpp"
 #include "support/temp_dir.hpp"
 #include "warehouse/sqlite_warehouse.hpp"

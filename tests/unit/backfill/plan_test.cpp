@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "market/settlement.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gbpm;

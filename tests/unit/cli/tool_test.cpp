@@ -5,7 +5,8 @@
 #include <cstdio>
 
 #include "core/lock.hpp"
-#include "core/run_record.hpp"
+#include "state/run_record.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gbpm;
@@ -212,7 +213,7 @@ TEST_CASE("errors map to sysexits codes and land in the run record", "[cli][exit
     auto tool = h.make();
     const int got = run(tool, {}, [kind = kind](cli::Context&) { return Status(make_error(kind, "it broke")); });
     CHECK(got == code);
-    auto record = core::read_run_record(h.dir / "home", "probe-tool");
+    auto record = state::read_run_record(h.dir / "home", "probe-tool");
     REQUIRE(record.ok());
     CHECK(record->state == "failed");
     CHECK(record->exit_code == code);
@@ -240,7 +241,7 @@ TEST_CASE("a successful run records stats and keeps last success across failures
             ctx.clock.sleep_for(seconds(4));
             return Status{};
           }) == 0);
-  auto ok = core::read_run_record(h.dir / "home", "probe-tool");
+  auto ok = state::read_run_record(h.dir / "home", "probe-tool");
   REQUIRE(ok.ok());
   CHECK(ok->state == "ok");
   CHECK(ok->exit_code == 0);
@@ -255,7 +256,7 @@ TEST_CASE("a successful run records stats and keeps last success across failures
   auto tool2 = h.make();
   h.clock.advance(10min);
   REQUIRE(run(tool2, {}, [](cli::Context&) { return Status(make_error(ErrorKind::temporary, "429")); }) == 75);
-  auto failed = core::read_run_record(h.dir / "home", "probe-tool");
+  auto failed = state::read_run_record(h.dir / "home", "probe-tool");
   REQUIRE(failed.ok());
   CHECK(failed->state == "failed");
   CHECK(failed->last_success == ok->end);

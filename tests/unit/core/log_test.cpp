@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/clock.hpp"
+#include "support/fake_clock.hpp"
 
 using namespace gbpm;
 using namespace std::chrono;

@@ -128,7 +128,7 @@ void check_records(const std::vector<Record>& records) {
     }
     CHECK(keys.insert(key_of(r)).second);
     // Settlement date and period agree with the row's own start instant
-    // (reference §4: SP1 starts at London midnight, periods are 30 elapsed minutes).
+    // (SP1 starts at London midnight, periods are 30 elapsed minutes).
     const auto sd = r.date("settlement_date");
     const auto sp = r.integer("settlement_period");
     auto start = r.timestamp("start_time");

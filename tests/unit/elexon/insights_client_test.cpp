@@ -17,6 +17,8 @@
 #include "core/time.hpp"
 #include "elexon/decode.hpp"
 #include "market/settlement.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 #include "support/fixtures.hpp"
 
 using namespace gbpm;

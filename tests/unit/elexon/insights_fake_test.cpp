@@ -16,6 +16,7 @@
 #include "fakes/common/server_host.hpp"
 #include "fakes/fake-elexon/elexon_service.hpp"
 #include "net/curl_transport.hpp"
+#include "support/fake_clock.hpp"
 
 using namespace gbpm;
 using namespace gbpm::elexon;

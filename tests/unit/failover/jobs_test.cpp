@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using gbpm::core::TimePoint;
@@ -164,6 +165,31 @@ TEST_CASE("a job that ignores SIGTERM is killed after kill_after", "[failover][j
   runner.tick(t0 + 97s);  // kill_after passed → SIGKILL
   wait_idle(runner, t0 + 97s);
   CHECK(runner.stats()[0].last_exit == std::optional<int>(128 + SIGKILL));
+}
+
+TEST_CASE("wait_all sleeps on the given clock and kills a stubborn job once kill_after passed on it",
+          "[failover][jobs]") {
+  TempDir dir;
+  const auto ready = dir / "ready";
+  const std::string job = script(dir, "stubborn.sh", "trap '' TERM\ntouch \"$1\"\nwhile :; do sleep 1; done");
+  JobRunner runner(jobs_from(fmt::format("*/1 * * * * gbpm {} {}\n", job, ready.string())),
+                   JobRunnerOptions{.timeout = 1min, .kill_after = 5s}, gbpm::log::null_logger());
+  runner.start(t0);
+  runner.tick(t0 + 30s);
+  REQUIRE(eventually([&] { return std::filesystem::exists(ready); }));
+  runner.terminate(t0 + 31s);  // SIGTERM, ignored
+  gbpm::core::FakeClock clock(t0 + 31s);
+  const auto real_start = steady_clock::now();
+  runner.wait_all(clock, 5s);
+  // Sleeping on the wall clock, kill_after (5 s) would take 5 s of real time;
+  // on the fake clock that time passes at once and the SIGKILL follows.
+  CHECK(steady_clock::now() - real_start < 4s);
+  wait_idle(runner, t0 + 40s);  // reaps the killed job
+  CHECK(runner.stats()[0].last_exit == std::optional<int>(128 + SIGKILL));
+  const auto sleeps = clock.sleeps();
+  REQUIRE_FALSE(sleeps.empty());
+  CHECK(sleeps.front() == 50ms);
+  CHECK(clock.now() - (t0 + 31s) >= 5s);
 }
 
 TEST_CASE("stop: no new runs, running jobs get the grace period, then are terminated", "[failover][jobs]") {

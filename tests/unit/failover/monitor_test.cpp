@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "json/json.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 #include "support/temp_dir.hpp"
 
 using gbpm::core::FakeClock;

@@ -4,7 +4,9 @@
 
 #include "core/clock.hpp"
 #include "net/curl_transport.hpp"
+#include "support/fake_clock.hpp"
 #include "support/fake_https_server.hpp"
+#include "support/fake_transport.hpp"
 
 using gbpm::failover::FailureClass;
 using gbpm::failover::HealthProbe;

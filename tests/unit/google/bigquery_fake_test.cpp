@@ -19,6 +19,8 @@
 #include "google/bigquery.hpp"
 #include "json/json.hpp"
 #include "net/curl_transport.hpp"
+#include "support/fake_clock.hpp"
+#include "support/static_token_source.hpp"
 
 using namespace gbpm;
 using namespace gbpm::google;
@@ -26,14 +28,7 @@ namespace fg = gbpm::fakes::google;
 
 namespace {
 
-class StaticTokenSource final : public auth::TokenSource {
- public:
-  explicit StaticTokenSource(std::string token) : m_token(std::move(token)) {}
-  Result<auth::AccessToken> token() override { return auth::AccessToken{m_token, {}, "Bearer"}; }
-
- private:
-  std::string m_token;
-};
+using gbpm::testing::StaticTokenSource;
 
 constexpr std::int64_t kBase = 1714586400123456;  // 2024-05-01T18:00:00.123456Z
 

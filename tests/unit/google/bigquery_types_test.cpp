@@ -16,7 +16,7 @@ using namespace gbpm::google;
 
 namespace {
 
-// The jobs.query response of google-apis.md §2.2, verbatim.
+// A jobs.query response in the documented QueryResponse shape.
 constexpr std::string_view kReferenceResponse = R"({
   "kind": "bigquery#queryResponse",
   "schema": {"fields": [
@@ -107,7 +107,7 @@ TEST_CASE("every scalar BigQuery type decodes from its wire string", "[bigquery]
 
 TEST_CASE("TIMESTAMP decodes from int64 micros and from every float-seconds form", "[bigquery]") {
   CHECK(*decode_one("TIMESTAMP", R"("1714586400123456")") == Value::timestamp_micros(1714586400123456));
-  // Observed scientific forms (google-apis.md §2.3), and goccy's fixed form.
+  // Scientific forms BigQuery has been seen to send, and goccy's fixed form.
   CHECK(*decode_one("TIMESTAMP", R"("1.7145864E9")", TimestampEncoding::float_seconds) ==
         Value::timestamp_micros(1714586400000000));
   CHECK(*decode_one("TIMESTAMP", R"("-1.9954383398377106E10")", TimestampEncoding::float_seconds) ==
@@ -225,7 +225,7 @@ TEST_CASE("BigQuery errors are classified retryable or permanent by reason, then
   CHECK(html.reason.empty());
   CHECK(html.message == "<html> <body>Bad Gateway</body></html>");
 
-  // The reference's 404 body (google-apis.md §2.8).
+  // BigQuery's 404 body for a missing table.
   const ApiError nf = classify(
       404, R"({"error":{"code":404,"message":"Not found: Table my-project:sales.orders was not found in location US",
   "errors":[{"message":"Not found: Table my-project:sales.orders was not found in location US","domain":"global","reason":"notFound"}],

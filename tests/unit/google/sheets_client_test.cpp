@@ -4,6 +4,9 @@
 #include "google/sheets.hpp"
 #include "json/json.hpp"
 #include "net/http.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
+#include "support/static_token_source.hpp"
 
 using namespace gbpm;
 using namespace std::chrono;
@@ -13,11 +16,6 @@ namespace {
 core::TimePoint t0() {
   return sys_days{2026y / 11 / 28} + 10h;
 }
-
-class StaticTokens final : public auth::TokenSource {
- public:
-  Result<auth::AccessToken> token() override { return auth::AccessToken{"ya29.static", t0() + 1h}; }
-};
 
 net::Response reply(long status, std::string body) {
   return net::Response{status, {{"Content-Type", "application/json"}}, std::move(body)};
@@ -115,7 +113,7 @@ TEST_CASE("Google error bodies become clear errors of the right kind", "[google]
 TEST_CASE("the client sends authorised requests to the configured base URL", "[google][sheets]") {
   core::FakeClock clock(t0());
   net::FakeTransport transport;
-  StaticTokens tokens;
+  gbpm::testing::StaticTokenSource tokens{"ya29.static", t0() + 1h};
   auto options = fast_options();
   options.quota_project = "qp";
   google::SheetsClient client(transport, tokens, clock, options);
@@ -153,7 +151,7 @@ TEST_CASE("the client sends authorised requests to the configured base URL", "[g
 TEST_CASE("429 storms are retried within bounds, then reported as temporary", "[google][sheets]") {
   core::FakeClock clock(t0());
   net::FakeTransport transport;
-  StaticTokens tokens;
+  gbpm::testing::StaticTokenSource tokens{"ya29.static", t0() + 1h};
   google::SheetsClient client(transport, tokens, clock, fast_options(4));
   const std::vector<google::SheetRequest> requests{google::AddSheet{.title = "New"}};
 

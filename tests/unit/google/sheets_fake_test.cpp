@@ -12,6 +12,7 @@
 #include "google/sheets.hpp"
 #include "json/json.hpp"
 #include "net/curl_transport.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gbpm;

@@ -16,8 +16,8 @@
 #include "warehouse/bigquery_warehouse.hpp"
 
 using gbpm::Result;
-using gbpm::core::RunRecord;
 using gbpm::core::TimePoint;
+using gbpm::state::RunRecord;
 using namespace gbpm::health;
 using namespace std::chrono_literals;
 
@@ -232,7 +232,7 @@ TEST_CASE("health: iris-ingest stopped, silent feed, missing or broken status fi
   const auto missing = check_ingest(std::nullopt, now, t);
   CHECK(missing[0].status == CheckStatus::fail);
   CHECK(missing[1].status == CheckStatus::fail);
-  const auto broken = check_ingest(Result<IngestStatus>(parse_ingest_status("{").error()), now, t);
+  const auto broken = check_ingest(Result<IngestStatus>(gbpm::state::parse_ingest_status("{").error()), now, t);
   CHECK(broken[0].status == CheckStatus::fail);
 }
 
@@ -247,7 +247,7 @@ TEST_CASE("health: parses the status file exactly as iris-ingest writes it", "[h
   stats.datasets["FUELINST"].inserted = 400;
   stats.datasets["FUELINST"].ignored = 20;
   const std::string text = gbpm::ingest::status_json(stats, "running", "dir:/x", utc("2026-11-28T10:00:00Z"));
-  auto s = parse_ingest_status(text);
+  auto s = gbpm::state::parse_ingest_status(text);
   REQUIRE(s);
   CHECK(s->state == "running");
   CHECK(s->updated_at == utc("2026-11-28T10:00:00Z"));
@@ -377,7 +377,7 @@ TEST_CASE("health: metrics expose tool, dataset and ingest figures", "[health]")
   auto status = running_ingest(now - 5s, now - 40s);
   status.messages = 1234;
   status.quarantined = 7;
-  status.datasets.push_back({"FUELINST", 10, 2, 3});
+  status.datasets.push_back({.name = "FUELINST", .inserted = 10, .updated = 2, .ignored = 3});
   obs.ingest = Result<IngestStatus>(status);
   const auto report = evaluate(obs, Thresholds{});
   const std::string m = render_metrics(report, obs);
@@ -402,7 +402,7 @@ TEST_CASE("health: collect reads run records, the status file and the crontab fr
       ">>/var/log/gbpm/realtime-dashboard.log 2>&1\n"
       "1-59/10 * * * * gbpm /usr/local/bin/layout-update >>/var/log/gbpm/layout-update.log 2>&1\n");
   const auto now = utc("2026-11-28T10:14:00Z");
-  REQUIRE(gbpm::core::write_run_record(
+  REQUIRE(gbpm::state::write_run_record(
       home, ok_record("realtime-dashboard", utc("2026-11-28T10:10:00Z"), utc("2026-11-28T10:10:20Z"))));
   gbpm::ingest::IngestStats stats;
   stats.started = now - 1h;

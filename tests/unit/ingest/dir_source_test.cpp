@@ -4,6 +4,7 @@
 
 #include "ingest/ingester.hpp"
 #include "ingest_test_support.hpp"
+#include "support/fake_clock.hpp"
 
 using namespace gbpm;
 using namespace gbpm::ingest;

@@ -9,6 +9,7 @@
 
 #include "ingest_test_support.hpp"
 #include "json/json.hpp"
+#include "support/fake_clock.hpp"
 
 using namespace gbpm;
 using namespace gbpm::ingest;

@@ -12,6 +12,7 @@
 #include "ingest_test_support.hpp"
 #include "net/curl_transport.hpp"
 #include "net/retry.hpp"
+#include "support/fake_clock.hpp"
 
 using namespace gbpm;
 using namespace gbpm::ingest;

@@ -19,6 +19,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "net/retry.hpp"
+#include "support/fake_clock.hpp"
 #include "support/fake_https_server.hpp"
 #include "support/temp_dir.hpp"
 

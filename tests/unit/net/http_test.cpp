@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/fake_transport.hpp"
+
 using namespace gbpm;
 
 TEST_CASE("header lookup ignores case and returns the first value", "[http]") {

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_transport.hpp"
 
 using namespace gbpm;
 using namespace std::chrono;

@@ -104,7 +104,7 @@ TEST_CASE("the repository crontab parses and is staggered", "[crontab]") {
   INFO((tab.ok() ? std::string() : tab.error().message));
   REQUIRE(tab.ok());
   CHECK_FALSE(tab->jobs.empty());
-  // No two jobs start in the same minute (DESIGN §2), checked over one day.
+  // No two jobs start in the same minute, checked over one day.
   using namespace std::chrono;
   const auto day = sys_days{2026y / 11 / 28};
   for (auto t = gbpm::core::TimePoint{day}; t < day + 24h; t += 1min) {

@@ -14,6 +14,7 @@
 #include "fakes/fake-google/test_keys.hpp"
 #include "google/sheets.hpp"
 #include "net/curl_transport.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gbpm;

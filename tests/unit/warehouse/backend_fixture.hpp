@@ -21,19 +21,14 @@
 #include "fakes/fake-google/fake_google.hpp"
 #include "google/bigquery.hpp"
 #include "net/curl_transport.hpp"
+#include "support/fake_clock.hpp"
+#include "support/static_token_source.hpp"
 #include "warehouse/bigquery_warehouse.hpp"
 #include "warehouse_fixtures.hpp"
 
 namespace gbpm::warehouse::test {
 
-class StaticTokenSource final : public auth::TokenSource {
- public:
-  explicit StaticTokenSource(std::string token) : m_token(std::move(token)) {}
-  Result<auth::AccessToken> token() override { return auth::AccessToken{m_token, {}, "Bearer"}; }
-
- private:
-  std::string m_token;
-};
+using gbpm::testing::StaticTokenSource;
 
 // A quiet logger (warnings and errors only, to stderr).
 inline log::Logger& quiet_logger() {

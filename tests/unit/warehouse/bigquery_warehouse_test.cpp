@@ -10,6 +10,7 @@
 
 #include "backend_fixture.hpp"
 #include "core/config.hpp"
+#include "support/fake_clock.hpp"
 #include "warehouse_fixtures.hpp"
 
 using namespace gbpm::warehouse;

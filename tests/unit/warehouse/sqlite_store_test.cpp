@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "warehouse/open.hpp"
 #include "warehouse/uri.hpp"
 #include "warehouse_fixtures.hpp"
 

@@ -1,4 +1,4 @@
-#include "core/run_record.hpp"
+#include "state/run_record.hpp"
 
 #include <catch2/catch.hpp>
 #include <signal.h>
@@ -14,7 +14,7 @@ using namespace gbpm;
 using namespace std::chrono;
 
 TEST_CASE("run records round-trip through JSON", "[runs]") {
-  core::RunRecord r;
+  state::RunRecord r;
   r.tool = "daily-kpi";
   r.version = "0.1.0";
   r.host = "primary";
@@ -27,7 +27,7 @@ TEST_CASE("run records round-trip through JSON", "[runs]") {
   r.error = "Sheets answered 429 \"quota\"\nretry later";
   r.stats = {.rows_read = 50, .rows_written = 0, .api_calls = 3, .bytes_scanned = 1 << 20, .watermark = r.start - 5min};
   r.last_success = r.start - 30min;
-  const auto back = core::RunRecord::from_json(*r.to_json());
+  const auto back = state::RunRecord::from_json(*r.to_json());
   REQUIRE(back.ok());
   CHECK(back->tool == r.tool);
   CHECK(back->pid == 4242);
@@ -43,8 +43,8 @@ TEST_CASE("run records round-trip through JSON", "[runs]") {
 
 TEST_CASE("a damaged run record is a data error naming the file", "[runs]") {
   testing::TempDir dir;
-  testing::write_file(core::run_record_path(dir.path(), "gsp-update"), R"({"tool":"gsp-update","start":12})");
-  const auto r = core::read_run_record(dir.path(), "gsp-update");
+  testing::write_file(state::run_record_path(dir.path(), "gsp-update"), R"({"tool":"gsp-update","start":12})");
+  const auto r = state::read_run_record(dir.path(), "gsp-update");
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == ErrorKind::data);
   CHECK(r.error().message.find("gsp-update.json") != std::string::npos);

@@ -1,32 +1,18 @@
-#include "core/run_record.hpp"
+#include "state/run_record.hpp"
 
 #include "core/fs.hpp"
 #include "core/time.hpp"
 #include "json/json.hpp"
 #include "json/writer.hpp"
+#include "state/json_time.hpp"
 
-namespace gbpm::core {
+namespace gbpm::state {
 namespace {
 
 constexpr std::size_t kMaxRecordBytes = 1 << 20;
 
-void put_time(json::Writer& w, std::string_view key, const std::optional<TimePoint>& t) {
-  w.key(key);
-  if (t) {
-    w.string(format_utc_millis(*t));
-  } else {
-    w.null();
-  }
-}
-
-Result<std::optional<TimePoint>> get_time(const json::View& v) {
-  auto s = v.optional_string();
-  if (!s) return std::move(s).error();
-  if (!*s) return std::optional<TimePoint>{};
-  auto t = parse_utc(**s);
-  if (!t) return v.error(t.error().message);
-  return std::optional<TimePoint>{*t};
-}
+using detail::get_time;
+using detail::put_time;
 
 }  // namespace
 
@@ -114,19 +100,19 @@ std::filesystem::path run_record_path(const std::filesystem::path& home, std::st
 
 Status write_run_record(const std::filesystem::path& home, const RunRecord& record) {
   const auto path = run_record_path(home, record.tool);
-  if (auto st = ensure_directory(path.parent_path()); !st) return st;
+  if (auto st = core::ensure_directory(path.parent_path()); !st) return st;
   auto text = record.to_json();
   if (!text) return std::move(text).error();
-  return write_file_atomic(path, *text);
+  return core::write_file_atomic(path, *text);
 }
 
 Result<RunRecord> read_run_record(const std::filesystem::path& home, std::string_view tool) {
   const auto path = run_record_path(home, tool);
-  auto text = read_file(path, kMaxRecordBytes);
+  auto text = core::read_file(path, kMaxRecordBytes);
   if (!text) return std::move(text).error();
   auto record = RunRecord::from_json(*text);
   if (!record) return record.error().with_context(path.string());
   return record;
 }
 
-}  // namespace gbpm::core
+}  // namespace gbpm::state

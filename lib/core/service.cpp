@@ -1,14 +1,33 @@
-#include "ingest/systemd_notify.hpp"
+#include "core/service.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
 
-namespace gbpm::ingest {
+namespace gbpm::core {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int /*signal*/) {
+  g_stop.store(true);
+}
+
+}  // namespace
+
+const std::atomic<bool>& install_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+  return g_stop;
+}
 
 SystemdNotifier::SystemdNotifier(std::string socket_path, std::optional<std::chrono::microseconds> watchdog)
     : m_socket(std::move(socket_path)), m_watchdog(watchdog) {}
@@ -62,4 +81,4 @@ void SystemdNotifier::ping_if_due(core::TimePoint now, std::string_view status) 
   notify(state);
 }
 
-}  // namespace gbpm::ingest
+}  // namespace gbpm::core

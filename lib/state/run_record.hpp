@@ -11,7 +11,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 
-namespace gbpm::core {
+namespace gbpm::state {
 
 // Counters a tool fills in while it works.
 struct RunStats {
@@ -19,7 +19,7 @@ struct RunStats {
   std::int64_t rows_written = 0;
   std::int64_t api_calls = 0;
   std::int64_t bytes_scanned = 0;
-  std::optional<TimePoint> watermark;  // newest data time the run saw
+  std::optional<core::TimePoint> watermark;  // newest data time the run saw
 };
 
 struct RunRecord {
@@ -28,15 +28,15 @@ struct RunRecord {
   std::string host;
   long pid = 0;
   std::string state;  // "running", "ok", "failed"
-  TimePoint start{};
-  std::optional<TimePoint> end;
+  core::TimePoint start{};
+  std::optional<core::TimePoint> end;
   std::optional<int> exit_code;
   std::string exit_name;  // "ok", "temp_fail", ...
   std::string error;      // the failure's message, empty on success
   RunStats stats;
   // Carried over from earlier records so one failure does not hide when the
   // tool last worked.
-  std::optional<TimePoint> last_success;
+  std::optional<core::TimePoint> last_success;
 
   [[nodiscard]] Result<std::string> to_json() const;
   static Result<RunRecord> from_json(std::string_view text);
@@ -49,4 +49,4 @@ std::filesystem::path run_record_path(const std::filesystem::path& home, std::st
 Status write_run_record(const std::filesystem::path& home, const RunRecord& record);
 Result<RunRecord> read_run_record(const std::filesystem::path& home, std::string_view tool);
 
-}  // namespace gbpm::core
+}  // namespace gbpm::state

@@ -1,10 +1,15 @@
 #pragma once
+// What a long-running service (iris-ingest, healthd, failover-monitor) needs
+// from its host: a graceful stop on SIGTERM/SIGINT, and systemd's notify
+// protocol.
+//
 // systemd's notify protocol (sd_notify(3)) without libsystemd: one datagram
 // per state change to the AF_UNIX socket named by $NOTIFY_SOCKET
 // ("/run/systemd/notify", or "@name" for the abstract namespace).
 // Used by Type=notify services for READY=1, STATUS=..., STOPPING=1 and the
 // watchdog keep-alive (WATCHDOG=1, due every half of $WATCHDOG_USEC).
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -12,7 +17,11 @@
 
 #include "core/clock.hpp"
 
-namespace gbpm::ingest {
+namespace gbpm::core {
+
+// Installs SIGTERM and SIGINT handlers that set the returned flag (and
+// nothing else), so a service finishes its in-flight work and returns.
+const std::atomic<bool>& install_stop_signals();
 
 class SystemdNotifier {
  public:
@@ -40,4 +49,4 @@ class SystemdNotifier {
   std::optional<core::TimePoint> m_last_ping;
 };
 
-}  // namespace gbpm::ingest
+}  // namespace gbpm::core
