@@ -40,9 +40,9 @@ std::string lock_name(const ToolInfo& info, const config::Config& config) {
 // Settings whose URL receives credentials (a bearer token, a client secret,
 // a secret path): https only, plain http only to a loopback test fake.
 Status check_credential_urls(const config::Config& config) {
-  static constexpr std::array<std::string_view, 6> kKeys = {
-      "GBPM_FAILOVER_WEBHOOK_URL", "GBPM_GOOGLE_TOKEN_URL",     "GBPM_BIGQUERY_URL",
-      "GBPM_SHEETS_URL",           "GBPM_AZURE_AUTHORITY_URL", "GBPM_SERVICEBUS_URL"};
+  static constexpr std::array<std::string_view, 6> kKeys = {"GBPM_FAILOVER_WEBHOOK_URL", "GBPM_GOOGLE_TOKEN_URL",
+                                                            "GBPM_BIGQUERY_URL",         "GBPM_SHEETS_URL",
+                                                            "GBPM_AZURE_AUTHORITY_URL",  "GBPM_SERVICEBUS_URL"};
   for (const std::string_view key : kKeys) {
     const auto entry = config.find(key);
     if (!entry || entry->value.empty() || core::is_https_or_loopback(entry->value)) continue;

@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"

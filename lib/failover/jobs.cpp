@@ -30,12 +30,30 @@ bool is_job_variable(std::string_view name) {
   // changes how a program is loaded (LD_PRELOAD, LD_LIBRARY_PATH, ...), and
   // none of systemd's NOTIFY_SOCKET/WATCHDOG_*/LISTEN_*, with which a job
   // could ping the monitor's watchdog or claim its sockets.
-  static constexpr std::array<std::string_view, 24> kNames = {
-      "PATH",          "HOME",          "USER",        "LOGNAME",      "SHELL",
-      "LANG",          "LANGUAGE",      "TZ",          "TMPDIR",       "XDG_STATE_HOME",
-      "XDG_RUNTIME_DIR", "CREDENTIALS_DIRECTORY", "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG",
-      "GCE_METADATA_HOST", "SSL_CERT_FILE", "SSL_CERT_DIR", "http_proxy",  "https_proxy",  "no_proxy",
-      "HTTP_PROXY",    "HTTPS_PROXY",   "NO_PROXY",    "MAILTO"};
+  static constexpr std::array<std::string_view, 24> kNames = {"PATH",
+                                                              "HOME",
+                                                              "USER",
+                                                              "LOGNAME",
+                                                              "SHELL",
+                                                              "LANG",
+                                                              "LANGUAGE",
+                                                              "TZ",
+                                                              "TMPDIR",
+                                                              "XDG_STATE_HOME",
+                                                              "XDG_RUNTIME_DIR",
+                                                              "CREDENTIALS_DIRECTORY",
+                                                              "GOOGLE_APPLICATION_CREDENTIALS",
+                                                              "CLOUDSDK_CONFIG",
+                                                              "GCE_METADATA_HOST",
+                                                              "SSL_CERT_FILE",
+                                                              "SSL_CERT_DIR",
+                                                              "http_proxy",
+                                                              "https_proxy",
+                                                              "no_proxy",
+                                                              "HTTP_PROXY",
+                                                              "HTTPS_PROXY",
+                                                              "NO_PROXY",
+                                                              "MAILTO"};
   if (name.substr(0, 5) == "GBPM_" || name.substr(0, 3) == "LC_") return true;
   return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
 }

@@ -1,7 +1,7 @@
 #include "failover/monitor.hpp"
 
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,8 +123,9 @@ Result<schedule::Crontab> load_crontab(const std::string& path) {
   };
   core::UniqueFd fd(core::retry_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC); }));
   if (!fd.valid()) {
-    return make_error(ErrorKind::config, fmt::format("cannot read the crontab (GBPM_FAILOVER_CRONTAB): cannot open {}: {}",
-                                                     path, std::strerror(errno)));
+    return make_error(
+        ErrorKind::config,
+        fmt::format("cannot read the crontab (GBPM_FAILOVER_CRONTAB): cannot open {}: {}", path, std::strerror(errno)));
   }
   // Its lines become commands and environment of jobs: like cron, accept it
   // only from root or our own user, and only when nobody else may change it.
@@ -132,8 +133,8 @@ Result<schedule::Crontab> load_crontab(const std::string& path) {
   if (::fstat(fd.get(), &st) != 0) return refuse(std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return refuse("not a regular file");
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
-    return refuse(fmt::format("owned by uid {}; only root or this service's user (uid {}) may own it", st.st_uid,
-                              ::geteuid()));
+    return refuse(
+        fmt::format("owned by uid {}; only root or this service's user (uid {}) may own it", st.st_uid, ::geteuid()));
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     return refuse(fmt::format("writable by group or others (mode {:04o}); chmod go-w it", st.st_mode & 07777));
@@ -213,8 +214,9 @@ void Monitor::alert(const std::string& text) {
   const std::string where = webhook_label(m_options.webhook_url);
   if (!response) {
     // A transport error quotes the URL it failed on: keep its path out.
-    m_deps.log.warn("webhook failed",
-                    {{"webhook", where}, {"error", core::scrub_secret_url(response.error().message, m_options.webhook_url)}});
+    m_deps.log.warn(
+        "webhook failed",
+        {{"webhook", where}, {"error", core::scrub_secret_url(response.error().message, m_options.webhook_url)}});
   } else if (!response->success()) {
     m_deps.log.warn("webhook refused the alert", {{"webhook", where}, {"status", response->status}});
   } else {

@@ -48,8 +48,7 @@ bool is_resource_error(int err) {
 // A directory entry of `parent` as a directory descriptor, never through a
 // symlink (ELOOP when `name` is one).
 UniqueFd open_dir_at(int parent, const char* name) {
-  return UniqueFd(
-      retry_eintr([&] { return ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
+  return UniqueFd(retry_eintr([&] { return ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
 }
 
 // The entries of the directory `fd` names (read through a fresh descriptor,
@@ -89,9 +88,8 @@ Result<std::string> read_up_to(int fd, std::size_t limit, const std::filesystem:
 Status write_at(int dir_fd, const std::string& name, std::string_view content, const std::filesystem::path& shown) {
   const std::string temp = "." + name + ".tmp";
   ::unlinkat(dir_fd, temp.c_str(), 0);
-  UniqueFd fd(retry_eintr([&] {
-    return ::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-  }));
+  UniqueFd fd(retry_eintr(
+      [&] { return ::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640); }));
   if (!fd.valid()) return os_error("cannot create", shown, errno);
   std::size_t done = 0;
   while (done < content.size()) {
@@ -114,9 +112,7 @@ Status write_at(int dir_fd, const std::string& name, std::string_view content, c
 }  // namespace
 
 DirSource::DirSource(std::filesystem::path root, DirSourceOptions options)
-    : m_root(std::move(root)),
-      m_options(options),
-      m_log(options.log != nullptr ? options.log : &log::null_logger()) {}
+    : m_root(std::move(root)), m_options(options), m_log(options.log != nullptr ? options.log : &log::null_logger()) {}
 
 std::string DirSource::describe() const {
   return "dir:" + m_root.string();
@@ -135,8 +131,7 @@ void DirSource::refuse(const std::string& where, std::string_view what, std::str
 
 Status DirSource::open_root() {
   if (m_root_fd.valid()) return {};
-  m_root_fd.reset(
-      retry_eintr([&] { return ::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
+  m_root_fd.reset(retry_eintr([&] { return ::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
   if (m_root_fd.valid()) return {};
   const int err = errno;
   if (err == ELOOP) {
@@ -326,8 +321,7 @@ Status DirSource::acknowledge(const Message& message, Outcome outcome, std::stri
     if (!to) return stuck(to.error());
     if (quarantine) {
       const std::string note = name + ".error.txt";
-      if (auto st = write_at(to->get(), note, std::string(error) + "\n", m_root / ".quarantine" / folder / note);
-          !st) {
+      if (auto st = write_at(to->get(), note, std::string(error) + "\n", m_root / ".quarantine" / folder / note); !st) {
         return stuck(st.error());
       }
     }

@@ -89,8 +89,8 @@ class DirSource final : public MessageSource {
  private:
   Status open_root();
   Status scan();
-  void scan_folder(const std::string& folder_name, std::chrono::system_clock::time_point now,
-                   std::size_t window, std::priority_queue<Entry>& oldest);
+  void scan_folder(const std::string& folder_name, std::chrono::system_clock::time_point now, std::size_t window,
+                   std::priority_queue<Entry>& oldest);
   // Logs "<what> refused" for `where` once and remembers it.
   void refuse(const std::string& where, std::string_view what, std::string_view reason);
   // `.quarantine`/`.processed` (and its <folder>) under the root, created if

@@ -9,8 +9,6 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "core/fs.hpp"
 #include "core/time.hpp"
 #include "core/workers.hpp"
@@ -33,17 +31,6 @@ core::Duration at_least_1ms(core::Duration d) {
 }
 
 }  // namespace
-
-void mark_over_limit(Message& message, std::uint64_t size, std::size_t limit) {
-  if (message.body.size() > kQuarantineHeadBytes) {
-    message.body.resize(kQuarantineHeadBytes);
-    message.body.shrink_to_fit();
-  }
-  message.read_error = fmt::format(
-      "message of {} bytes is over the limit of {} bytes (GBPM_IRIS_MEMORY_MAX / 6); quarantined unparsed, by "
-      "reference: only its first {} bytes are kept",
-      size, limit, message.body.size());
-}
 
 MessageLimits message_limits_for(std::uint64_t memory_bytes) {
   return MessageLimits{.max_bytes = static_cast<std::size_t>(memory_bytes / 6),

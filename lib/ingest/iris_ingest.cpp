@@ -209,8 +209,7 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
       return make_error(ErrorKind::config, "source directory " + dir->path.string() + " does not exist");
     }
     dir_source = std::make_unique<DirSource>(
-        dir->path,
-        DirSourceOptions{.keep = options.keep, .max_file_bytes = message_limits.max_bytes, .log = &ctx.log});
+        dir->path, DirSourceOptions{.keep = options.keep, .max_file_bytes = message_limits.max_bytes, .log = &ctx.log});
     source = dir_source.get();
   } else {
     auto opened = open_servicebus(ctx, std::get<ServiceBusSourceSpec>(*spec));

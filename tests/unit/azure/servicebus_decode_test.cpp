@@ -118,12 +118,11 @@ TEST_CASE("a Location off the namespace is a protocol error and no request follo
   CHECK(*azure::settle_uri_from_location("/q/messages/1/lock", ns) == ns + "/q/messages/1/lock");
   CHECK(*azure::settle_uri_from_location("https://ns.servicebus.windows.net/q/messages/1/lock", ns) ==
         ns + "/q/messages/1/lock");
-  for (const std::string bad : {"@otherhost:8443/q/messages/1/lock", "//otherhost/q/messages/1/lock",
-                                "https://otherhost/q/messages/1/lock", "http://ns.servicebus.windows.net/q/1",
-                                "https://ns.servicebus.windows.net@otherhost/q/1",
-                                "https://ns.servicebus.windows.net.otherhost/q/1",
-                                "https://ns.servicebus.windows.net:8443/q/1", "q/messages/1/lock",
-                                "https://ns.servicebus.windows.net", "ftp://ns.servicebus.windows.net/q/1"}) {
+  for (const std::string bad :
+       {"@otherhost:8443/q/messages/1/lock", "//otherhost/q/messages/1/lock", "https://otherhost/q/messages/1/lock",
+        "http://ns.servicebus.windows.net/q/1", "https://ns.servicebus.windows.net@otherhost/q/1",
+        "https://ns.servicebus.windows.net.otherhost/q/1", "https://ns.servicebus.windows.net:8443/q/1",
+        "q/messages/1/lock", "https://ns.servicebus.windows.net", "ftp://ns.servicebus.windows.net/q/1"}) {
     INFO(bad);
     auto uri = azure::settle_uri_from_location(bad, ns);
     REQUIRE_FALSE(uri.ok());

@@ -29,8 +29,7 @@ TEST_CASE("ensure_directory creates a tree and never accepts a symlink", "[fs][h
   REQUIRE_FALSE(core::ensure_directory(dir / "file").ok());
 }
 
-TEST_CASE("atomic writes never go through a symlinked directory, and replace a symlinked file itself",
-          "[fs][harden]") {
+TEST_CASE("atomic writes never go through a symlinked directory, and replace a symlinked file itself", "[fs][harden]") {
   testing::TempDir dir;
   fs::create_directory(dir / "real");
   fs::create_directory_symlink(dir / "real", dir / "link");

@@ -1,8 +1,7 @@
 #include "ingest/dir_source.hpp"
 
-#include <sys/stat.h>
-
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 
 #include <map>
 #include <set>
@@ -192,7 +191,7 @@ TEST_CASE("dir source never follows a symlink or reads a FIFO, and leaves them i
   drop(root / "FREQ" / "good.json", "[1]", std::chrono::seconds{30});
   fs::create_symlink(outside / "secret.json", root / "FREQ" / "link.json");  // a message file that is a symlink
   fs::create_symlink(outside / "FREQ", root / "LINKED");                     // a dataset folder that is a symlink
-  REQUIRE(::mkfifo((root / "FREQ" / "fifo.json").c_str(), 0600) == 0);      // nobody ever writes it
+  REQUIRE(::mkfifo((root / "FREQ" / "fifo.json").c_str(), 0600) == 0);       // nobody ever writes it
   fs::create_directory(root / "FREQ" / "dir.json");
 
   DirSource source(root, ready_now());
@@ -263,7 +262,7 @@ TEST_CASE("a symlinked .quarantine or .processed is refused: nothing moves throu
   auto settled = source.acknowledge((*batch)[0], keep ? Outcome::stored : Outcome::quarantined, "bad");
   REQUIRE_FALSE(settled.ok());
   CHECK(settled.error().message.find("is a symlink") != std::string::npos);
-  CHECK(snapshot(home) == before);                                   // runs/FREQ/a.json not replaced
+  CHECK(snapshot(home) == before);                                     // runs/FREQ/a.json not replaced
   CHECK(gbpm::testing::read_file(root / "FREQ" / "a.json") == "[1]");  // left in place
   CHECK(fs::is_symlink(root / (keep ? ".processed" : ".quarantine")));
   auto again = source.receive({});  // its rows are committed: not handed out again

@@ -424,8 +424,10 @@ TEST_CASE("a message over the memory budget is quarantined by reference, unparse
   CHECK(h.count("SELECT count(*) FROM quarantine") == 2);
   CHECK(h.count("SELECT length(body) FROM quarantine WHERE source_ref = 'fake:BIG_1.json'") ==
         static_cast<std::int64_t>(kQuarantineHeadBytes));
-  CHECK(h.count("SELECT count(*) FROM quarantine WHERE source_ref = 'fake:BIG_1.json' AND substr(CAST(body AS TEXT), 1, 6) = "
-                "'[0,0,0' AND error LIKE '%8001 bytes%'") == 1);
+  CHECK(
+      h.count(
+          "SELECT count(*) FROM quarantine WHERE source_ref = 'fake:BIG_1.json' AND substr(CAST(body AS TEXT), 1, 6) = "
+          "'[0,0,0' AND error LIKE '%8001 bytes%'") == 1);
   CHECK(h.count("SELECT count(*) FROM bmrs_freq_iris") == 2);
 }
 
