@@ -41,7 +41,10 @@ Status AtomicFileBatch::open_dir() {
   m_dir_fd.reset(retry_eintr([&] { return ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
   if (!m_dir_fd.valid()) {
     const int err = errno;
-    return io_error(err == ELOOP ? "write into a symlinked directory" : "open the directory", m_dir, err);
+    // With O_DIRECTORY, a symlink fails with ENOTDIR (or ELOOP).
+    struct stat st {};
+    const bool link = err == ELOOP || (::lstat(m_dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode));
+    return io_error(link ? "write into a symlinked directory" : "open the directory", m_dir, err);
   }
   return {};
 }

@@ -45,8 +45,15 @@ bool is_resource_error(int err) {
   return err == EMFILE || err == ENFILE || err == ENOMEM;
 }
 
+// True when `name` in `parent` is a symlink (not followed).
+bool is_symlink_at(int parent, const char* name) {
+  struct stat st {};
+  return ::fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
 // A directory entry of `parent` as a directory descriptor, never through a
-// symlink (ELOOP when `name` is one).
+// symlink (O_NOFOLLOW with O_DIRECTORY fails with ENOTDIR or ELOOP on one:
+// is_symlink_at tells which).
 UniqueFd open_dir_at(int parent, const char* name) {
   return UniqueFd(retry_eintr([&] { return ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
 }
@@ -134,7 +141,7 @@ Status DirSource::open_root() {
   m_root_fd.reset(retry_eintr([&] { return ::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); }));
   if (m_root_fd.valid()) return {};
   const int err = errno;
-  if (err == ELOOP) {
+  if (err == ELOOP || ((err == ENOTDIR) && is_symlink_at(AT_FDCWD, m_root.c_str()))) {
     return make_error(ErrorKind::config,
                       "the drop directory " + m_root.string() + " is a symlink: give the directory's real path");
   }
@@ -157,7 +164,9 @@ void DirSource::scan_folder(const std::string& folder_name, std::chrono::system_
   if (!S_ISDIR(st.st_mode)) return;  // a file at the top level
   UniqueFd dir = open_dir_at(m_root_fd.get(), folder_name.c_str());
   if (!dir.valid()) {
-    if (errno == ELOOP) refuse(folder_name, "symlinked dataset folder", "a symlink is never followed");
+    if (is_symlink_at(m_root_fd.get(), folder_name.c_str())) {
+      refuse(folder_name, "symlinked dataset folder", "a symlink is never followed");
+    }
     return;
   }
   auto names = list_dir(dir.get(), m_root / folder_name);
@@ -233,7 +242,11 @@ Result<std::vector<Message>> DirSource::receive(const ReceiveLimits& limits) {
       const int err = errno;
       if (err == ENOENT) continue;  // settled by someone else meanwhile
       if (is_resource_error(err)) return make_error(ErrorKind::temporary, os_error("cannot open", path, err).message);
-      refuse(entry.folder, "dataset folder", std::strerror(err));
+      if (is_symlink_at(m_root_fd.get(), entry.folder.c_str())) {
+        refuse(entry.folder, "symlinked dataset folder", "a symlink is never followed");
+      } else {
+        refuse(entry.folder, "dataset folder", std::strerror(err));
+      }
       continue;
     }
     // O_NONBLOCK: a FIFO swapped in after the scan opens at once instead of
@@ -285,8 +298,8 @@ Result<UniqueFd> DirSource::settle_dir(std::string_view top, const std::string& 
     UniqueFd next = open_dir_at(parent, name.c_str());
     if (!next.valid()) {
       const int err = errno;
-      if (err == ELOOP) {
-        refuse(std::filesystem::relative(shown, m_root).string(), "symlinked settle folder",
+      if (err == ELOOP || is_symlink_at(parent, name.c_str())) {
+        refuse(shown.lexically_relative(m_root).string(), "symlinked settle folder",
                "a symlink is never followed; files stay in the drop until it is a real directory");
         return make_error(ErrorKind::output, shown.string() + " is a symlink: refusing to move files through it");
       }

@@ -94,7 +94,8 @@ Result<std::uint64_t> memory_budget(const config::Config& config) {
   if (suffix == "K" || suffix == "k") shift = 10;
   if (suffix == "M" || suffix == "m") shift = 20;
   if (suffix == "G" || suffix == "g") shift = 30;
-  if (i == 0 || shift < 0 || value >= (std::uint64_t{1} << 40) || (value << shift) < (std::uint64_t{16} << 20)) {
+  constexpr std::uint64_t kMost = std::uint64_t{1} << 40;  // 1 TiB: anything above is a typo
+  if (i == 0 || shift < 0 || value > (kMost >> shift) || (value << shift) < (std::uint64_t{16} << 20)) {
     return make_error(ErrorKind::config,
                       fmt::format("{}=\"{}\" is not valid: expected a size of at least 16M such as 192M (the "
                                   "MemoryMax= of iris-ingest.service)",
