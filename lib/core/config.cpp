@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/log.hpp"
+#include "core/redact.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -37,11 +38,13 @@ bool is_standard_env_key(std::string_view key) {
          key == "WATCHDOG_PID" || key == "CLOUDSDK_CONFIG" || key == "GCE_METADATA_HOST";
 }
 
-// A value shown to a person: secrets are replaced, long values shortened.
+// A value shown to a person: secrets are replaced, credentials in URLs
+// removed, long values shortened.
 std::string shown_value(std::string_view key, std::string_view value) {
   if (log::is_secret_key(key)) return "[REDACTED]";
-  if (value.size() > 80) return std::string(value.substr(0, 77)) + "...";
-  return std::string(value);
+  const std::string shown = value.find("://") != std::string_view::npos ? core::redact_url(value) : std::string(value);
+  if (shown.size() > 80) return shown.substr(0, 77) + "...";
+  return shown;
 }
 
 Error bad_value(std::string_view key, const Entry& e, std::string_view expected) {
@@ -93,6 +96,9 @@ const std::vector<KeyInfo>& known_keys() {
       {"GBPM_RETRY_DEADLINE", "maximum total time spent retrying one request"},
       {"GBPM_FUEL_CLASSES", "fuel classification override, e.g. renewable=WIND,NPSHYD;fossil=CCGT,OCGT,COAL,OIL,OTHER"},
       {"GBPM_IRIS_SOURCE", "iris-ingest source: dir:PATH (official clients' drop) or servicebus:NAMESPACE/QUEUE"},
+      {"GBPM_IRIS_MEMORY_MAX",
+       "memory iris-ingest may use, as the unit's MemoryMax= (default 192M): bounds each message (a sixth of it) "
+       "and its parse"},
       {"GBPM_IRIS_TENANT_ID", "IRIS Entra ID tenant (default 4203b7a0-7773-4de5-b830-8b263a20426e)"},
       {"GBPM_IRIS_CLIENT_ID", "IRIS Entra ID application (client) id"},
       {"GBPM_IRIS_CLIENT_SECRET_FILE",
