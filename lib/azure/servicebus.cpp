@@ -101,13 +101,36 @@ std::optional<std::string> xml_element(std::string_view xml, std::string_view ta
   return xml_unescape(xml.substr(body, end - body));
 }
 
-// "https://host:port" of an absolute URL, or empty.
+// "scheme://authority" of an absolute URL, or empty.
 std::string_view origin_of(std::string_view url) {
   const auto scheme = url.find("://");
   if (scheme == std::string_view::npos) return {};
-  const auto path = url.find('/', scheme + 3);
+  const auto path = url.find_first_of("/?#", scheme + 3);
   return url.substr(0, path == std::string_view::npos ? url.size() : path);
 }
+
+}  // namespace
+
+Result<std::string> settle_uri_from_location(std::string_view location, std::string_view namespace_url) {
+  // Settle requests carry our token, so they go only to the configured
+  // namespace: an absolute path on it, or an absolute https URL whose origin
+  // is exactly its origin. Anything else ("@host:port/...", "//host/...",
+  // another host or scheme) is a protocol error, never a request.
+  if (location.size() > 1 && location.front() == '/' && location[1] != '/') {
+    return std::string(origin_of(namespace_url)) + std::string(location);
+  }
+  const std::string_view origin = origin_of(location);
+  if (!origin.empty() && istarts_with(origin, "https://") && iequals(origin, origin_of(namespace_url)) &&
+      origin.find('@') == std::string_view::npos && origin.size() < location.size() && location[origin.size()] == '/') {
+    return std::string(origin_of(namespace_url)) + std::string(location.substr(origin.size()));
+  }
+  return make_error(ErrorKind::data,
+                    fmt::format("peek-lock reply with a Location that is neither an https URL on {} nor an absolute "
+                                "path: \"{}\"",
+                                net::redact_url(origin_of(namespace_url)), net::redact_url(location.substr(0, 200))));
+}
+
+namespace {
 
 Result<std::optional<core::TimePoint>> optional_date(const json::View& value) {
   auto text = value.optional_string();
@@ -268,10 +291,9 @@ Result<std::optional<ReceivedMessage>> ServiceBusClient::receive() {
   if (!location || location->empty() || message.lock_token.empty()) {
     return make_error(ErrorKind::data, what + ": peek-lock reply without a Location or LockToken");
   }
-  // Settle requests carry our token: keep them on the configured namespace
-  // whatever host the Location names.
-  const std::string_view origin = origin_of(*location);
-  message.lock_uri = m_options.namespace_url + location->substr(origin.size());
+  auto lock_uri = settle_uri_from_location(*location, m_options.namespace_url);
+  if (!lock_uri) return lock_uri.error().with_context(what);
+  message.lock_uri = std::move(*lock_uri);
   for (const auto& [name, value] : response->headers) {
     if (!is_plumbing_header(name)) message.properties.emplace_back(name, unquote_property(value));
   }

@@ -104,6 +104,13 @@ std::string format_rfc1123(core::TimePoint t);
 // unavailable. 401/403 messages say which role the identity needs.
 Error servicebus_error(const net::Response& response, std::string_view what);
 
+// The URL settle requests (complete, abandon, renew) of a peek-locked message
+// go to, from its Location header: an absolute path on `namespace_url`, or an
+// absolute https URL with exactly the namespace's origin. Anything else is
+// ErrorKind::data (a protocol error): the request would carry our token to
+// another host.
+Result<std::string> settle_uri_from_location(std::string_view location, std::string_view namespace_url);
+
 // One queue (or dead-letter sub-queue) of one namespace. Thread-safe when the
 // transport is (CurlTransport serialises calls: use one client per receiver
 // thread for parallel receives). The transport and token source must outlive

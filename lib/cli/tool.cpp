@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <sstream>
 
@@ -10,6 +11,7 @@
 #include "core/fs.hpp"
 #include "core/lock.hpp"
 #include "core/paths.hpp"
+#include "core/redact.hpp"
 #include "core/time.hpp"
 
 namespace gbpm::cli {
@@ -33,6 +35,23 @@ std::string lock_name(const ToolInfo& info, const config::Config& config) {
     if (auto e = config.find(key)) name += "@" + e->value;
   }
   return name;
+}
+
+// Settings whose URL receives credentials (a bearer token, a client secret,
+// a secret path): https only, plain http only to a loopback test fake.
+Status check_credential_urls(const config::Config& config) {
+  static constexpr std::array<std::string_view, 6> kKeys = {"GBPM_FAILOVER_WEBHOOK_URL", "GBPM_GOOGLE_TOKEN_URL",
+                                                            "GBPM_BIGQUERY_URL",         "GBPM_SHEETS_URL",
+                                                            "GBPM_AZURE_AUTHORITY_URL",  "GBPM_SERVICEBUS_URL"};
+  for (const std::string_view key : kKeys) {
+    const auto entry = config.find(key);
+    if (!entry || entry->value.empty() || core::is_https_or_loopback(entry->value)) continue;
+    return make_error(ErrorKind::config,
+                      fmt::format("{}=\"{}\" (from {}) must be an https:// URL without user:password@: it receives "
+                                  "credentials (plain http:// only to a loopback address)",
+                                  key, core::redact_secret_url(entry->value), entry->origin));
+  }
+  return {};
 }
 
 }  // namespace
@@ -96,6 +115,7 @@ int Tool::run(int argc, const char* const* argv, const Body& body) {
     print(m_out, config->describe());
     return core::to_int(core::ExitCode::ok);
   }
+  if (auto st = check_credential_urls(*config); !st) return finish(st, nullptr, nullptr, logger);
 
   auto as_of = parse_as_of();
   if (!as_of) return finish(as_of.error(), nullptr, nullptr, logger);

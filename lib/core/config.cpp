@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/log.hpp"
+#include "core/redact.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -37,11 +38,13 @@ bool is_standard_env_key(std::string_view key) {
          key == "WATCHDOG_PID" || key == "CLOUDSDK_CONFIG" || key == "GCE_METADATA_HOST";
 }
 
-// A value shown to a person: secrets are replaced, long values shortened.
+// A value shown to a person: secrets are replaced, credentials in URLs
+// removed, long values shortened.
 std::string shown_value(std::string_view key, std::string_view value) {
   if (log::is_secret_key(key)) return "[REDACTED]";
-  if (value.size() > 80) return std::string(value.substr(0, 77)) + "...";
-  return std::string(value);
+  const std::string shown = value.find("://") != std::string_view::npos ? core::redact_url(value) : std::string(value);
+  if (shown.size() > 80) return shown.substr(0, 77) + "...";
+  return shown;
 }
 
 Error bad_value(std::string_view key, const Entry& e, std::string_view expected) {
@@ -80,12 +83,22 @@ const std::vector<KeyInfo>& known_keys() {
       {"GBPM_AZURE_AUTHORITY_URL", "override of the Entra ID authority URL"},
       {"GBPM_SERVICEBUS_URL", "override of the Service Bus base URL"},
       {"GBPM_ELEXON_URL", "override of the Elexon Insights API base URL"},
+      {"GBPM_POSTCODES_URL", "override of the Postcodes.io base URL (default https://api.postcodes.io)"},
+      {"GBPM_DNO_AREAS", "dno-lookup/dno-webhook: path of NESO's GB DNO licence-area GeoJSON (EPSG:27700 or 4326)"},
+      {"GBPM_DNO_SHEET", "dno-lookup/dno-webhook: gsheets:ID or dir:PATH whose BESS tab is written"},
+      {"GBPM_DNO_WAREHOUSE", "dno-lookup: sqlite:PATH holding the DUoS tariffs (default GBPM_WAREHOUSE)"},
+      {"GBPM_DNO_LISTEN", "dno-webhook HOST:PORT (default 127.0.0.1:5001)"},
+      {"GBPM_DNO_SECRET_FILE",
+       "dno-webhook: file holding the shared secret (default $CREDENTIALS_DIRECTORY/dno-webhook-secret)"},
       {"GBPM_HTTP_TIMEOUT", "total timeout of one HTTP request (e.g. 30s)"},
       {"GBPM_HTTP_CONNECT_TIMEOUT", "TCP+TLS connect timeout (e.g. 10s)"},
       {"GBPM_RETRY_ATTEMPTS", "maximum attempts per HTTP request"},
       {"GBPM_RETRY_DEADLINE", "maximum total time spent retrying one request"},
       {"GBPM_FUEL_CLASSES", "fuel classification override, e.g. renewable=WIND,NPSHYD;fossil=CCGT,OCGT,COAL,OIL,OTHER"},
       {"GBPM_IRIS_SOURCE", "iris-ingest source: dir:PATH (official clients' drop) or servicebus:NAMESPACE/QUEUE"},
+      {"GBPM_IRIS_MEMORY_MAX",
+       "memory iris-ingest may use, as the unit's MemoryMax= (default 192M): bounds each message (a sixth of it) "
+       "and its parse"},
       {"GBPM_IRIS_TENANT_ID", "IRIS Entra ID tenant (default 4203b7a0-7773-4de5-b830-8b263a20426e)"},
       {"GBPM_IRIS_CLIENT_ID", "IRIS Entra ID application (client) id"},
       {"GBPM_IRIS_CLIENT_SECRET_FILE",

@@ -227,8 +227,8 @@ Result<std::vector<std::string>> decode_string_list(const json::View& array) {
 }
 
 Result<DecodedMessage> decode_message(std::string_view body, std::string_view subject,
-                                      std::string_view fallback_dataset) {
-  auto doc = json::parse_maybe_double_encoded(body);
+                                      std::string_view fallback_dataset, const json::Limits& limits) {
+  auto doc = json::parse_maybe_double_encoded(body, limits);
   if (!doc) return doc.error().with_context("IRIS message body");
   const json::View root = doc->root();
   if (!root.is_array() && !root.is_object()) {

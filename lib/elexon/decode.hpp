@@ -58,8 +58,9 @@ struct DecodedMessage {
 // Errors (ErrorKind::data): malformed/oversized/too deep/invalid UTF-8 JSON,
 // a body that is neither an array nor an object, a record that is not an
 // object, no dataset name anywhere, a record that does not fit (see above).
+// `limits` bound the parse (size, depth, values: the caller's memory budget).
 Result<DecodedMessage> decode_message(std::string_view body, std::string_view subject,
-                                      std::string_view fallback_dataset);
+                                      std::string_view fallback_dataset, const json::Limits& limits = {});
 
 // Decodes one row object against `spec`. Errors name the field's JSON path.
 Result<Record> decode_record(const DatasetSpec& spec, const json::View& row);

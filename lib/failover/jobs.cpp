@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -21,11 +22,42 @@ namespace {
 
 constexpr std::string_view k_default_path = "/usr/local/bin:/usr/bin:/bin";
 
-// Variables that belong to the monitor's own relationship with systemd; a
-// job that inherited them could ping our watchdog or claim our sockets.
-bool is_private_variable(std::string_view name) {
-  return name == "NOTIFY_SOCKET" || name.substr(0, 9) == "WATCHDOG_" || name.substr(0, 7) == "LISTEN_";
+}  // namespace
+
+bool is_job_variable(std::string_view name) {
+  // Locale, identity, paths and what the gbpm tools read; nothing that
+  // changes how a program is loaded (LD_PRELOAD, LD_LIBRARY_PATH, ...), and
+  // none of systemd's NOTIFY_SOCKET/WATCHDOG_*/LISTEN_*, with which a job
+  // could ping the monitor's watchdog or claim its sockets.
+  static constexpr std::array<std::string_view, 24> kNames = {"PATH",
+                                                              "HOME",
+                                                              "USER",
+                                                              "LOGNAME",
+                                                              "SHELL",
+                                                              "LANG",
+                                                              "LANGUAGE",
+                                                              "TZ",
+                                                              "TMPDIR",
+                                                              "XDG_STATE_HOME",
+                                                              "XDG_RUNTIME_DIR",
+                                                              "CREDENTIALS_DIRECTORY",
+                                                              "GOOGLE_APPLICATION_CREDENTIALS",
+                                                              "CLOUDSDK_CONFIG",
+                                                              "GCE_METADATA_HOST",
+                                                              "SSL_CERT_FILE",
+                                                              "SSL_CERT_DIR",
+                                                              "http_proxy",
+                                                              "https_proxy",
+                                                              "no_proxy",
+                                                              "HTTP_PROXY",
+                                                              "HTTPS_PROXY",
+                                                              "NO_PROXY",
+                                                              "MAILTO"};
+  if (name.substr(0, 5) == "GBPM_" || name.substr(0, 3) == "LC_") return true;
+  return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
 }
+
+namespace {
 
 std::string resolve_program(const std::string& program, const std::string& search_path) {
   if (program.find('/') != std::string::npos) return program;
@@ -137,11 +169,15 @@ JobRunner::JobRunner(std::vector<schedule::CrontabJob> jobs, JobRunnerOptions op
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const std::string_view entry(*e);
     const std::size_t eq = entry.find('=');
-    if (eq == std::string_view::npos || is_private_variable(entry.substr(0, eq))) continue;
+    if (eq == std::string_view::npos || !is_job_variable(entry.substr(0, eq))) continue;
     vars.emplace_back(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
   }
   // A crontab assignment replaces the inherited variable of that name.
   for (const auto& assignment : m_options.env) {
+    if (!is_job_variable(assignment.first)) {
+      m_log.warn("crontab variable not passed to jobs: not an allowed name", {{"name", assignment.first}});
+      continue;
+    }
     std::erase_if(vars, [&assignment](const auto& v) { return v.first == assignment.first; });
     vars.push_back(assignment);
   }

@@ -27,9 +27,9 @@ struct JobRunnerOptions {
   std::chrono::milliseconds timeout{std::chrono::minutes{15}};     // per run; then SIGTERM to its process group
   std::chrono::milliseconds kill_after{std::chrono::seconds{10}};  // SIGTERM → SIGKILL
   std::chrono::milliseconds stop_grace{std::chrono::seconds{60}};  // after stop(): time for running jobs to finish
-  // Environment of every job: the monitor's own (minus systemd's
-  // NOTIFY_SOCKET/WATCHDOG_*/LISTEN_*), overlaid with these NAME=value
-  // assignments (the crontab's env lines).
+  // Environment of every job: the allowed names (is_job_variable) of the
+  // monitor's own, overlaid with these NAME=value assignments (the crontab's
+  // env lines) when their names are allowed too; others are logged and dropped.
   std::vector<std::pair<std::string, std::string>> env;
 };
 
@@ -101,6 +101,11 @@ class JobRunner {
   bool m_scheduling = false;
   std::optional<core::TimePoint> m_stop_deadline;  // when graceful stop turns into SIGTERM
 };
+
+// True for the environment names a job may receive: PATH, HOME, USER,
+// LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR, MAILTO, GBPM_*, the
+// credential and state paths the tools read, CA and proxy settings.
+bool is_job_variable(std::string_view name);
 
 // posix_spawn `argv` (argv[0] absolute or found in `search_path`) in a new
 // process group with default signal handling and an empty signal mask,

@@ -1,17 +1,21 @@
 #include "failover/monitor.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <system_error>
 
 #include "cli/tool.hpp"
 #include "core/fs.hpp"
 #include "core/lock.hpp"
 #include "core/paths.hpp"
+#include "core/redact.hpp"
 #include "core/service.hpp"
 #include "core/time.hpp"
 #include "json/writer.hpp"
@@ -24,6 +28,7 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view k_default_crontab = "/etc/cron.d/gbpm";
 constexpr std::string_view k_webhook_credential = "failover-webhook-url";
+constexpr std::size_t kMaxProbeBytes = std::size_t{1} << 20;
 
 Result<milliseconds> duration_or(const config::Config& config, std::string_view key, milliseconds fallback,
                                  milliseconds min) {
@@ -45,9 +50,7 @@ Result<long long> int_or(const config::Config& config, std::string_view key, lon
 // The webhook URL's scheme and host only: Slack-style URLs carry their
 // secret in the path.
 std::string webhook_label(std::string_view url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return "(webhook)";
-  return fmt::format("{}://{}/...", url.substr(0, scheme), url_host(url));
+  return core::redact_secret_url(url);
 }
 
 }  // namespace
@@ -105,11 +108,38 @@ Result<MonitorOptions> options_from_config(const config::Config& config) {
       o.webhook_url = std::move(value);
     }
   }
+  if (!o.webhook_url.empty() && !core::is_https_or_loopback(o.webhook_url)) {
+    return make_error(ErrorKind::config,
+                      fmt::format("the failover webhook URL {} must be an https:// URL without user:password@: its "
+                                  "path is a secret (plain http:// only to a loopback address)",
+                                  webhook_label(o.webhook_url)));
+  }
   return o;
 }
 
 Result<schedule::Crontab> load_crontab(const std::string& path) {
-  auto text = core::read_file(path, 1 << 20);
+  const auto refuse = [&](const std::string& why) {
+    return make_error(ErrorKind::config, fmt::format("refusing the crontab {} (GBPM_FAILOVER_CRONTAB): {}", path, why));
+  };
+  core::UniqueFd fd(core::retry_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC); }));
+  if (!fd.valid()) {
+    return make_error(
+        ErrorKind::config,
+        fmt::format("cannot read the crontab (GBPM_FAILOVER_CRONTAB): cannot open {}: {}", path, std::strerror(errno)));
+  }
+  // Its lines become commands and environment of jobs: like cron, accept it
+  // only from root or our own user, and only when nobody else may change it.
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return refuse(std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return refuse("not a regular file");
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+    return refuse(
+        fmt::format("owned by uid {}; only root or this service's user (uid {}) may own it", st.st_uid, ::geteuid()));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return refuse(fmt::format("writable by group or others (mode {:04o}); chmod go-w it", st.st_mode & 07777));
+  }
+  auto text = core::read_file(fd.get(), path, 1 << 20);
   if (!text) {
     return make_error(ErrorKind::config,
                       fmt::format("cannot read the crontab (GBPM_FAILOVER_CRONTAB): {}", text.error().message));
@@ -183,7 +213,10 @@ void Monitor::alert(const std::string& text) {
   const auto response = m_deps.webhook_transport->send(request);
   const std::string where = webhook_label(m_options.webhook_url);
   if (!response) {
-    m_deps.log.warn("webhook failed", {{"webhook", where}, {"error", response.error().message}});
+    // A transport error quotes the URL it failed on: keep its path out.
+    m_deps.log.warn(
+        "webhook failed",
+        {{"webhook", where}, {"error", core::scrub_secret_url(response.error().message, m_options.webhook_url)}});
   } else if (!response->success()) {
     m_deps.log.warn("webhook refused the alert", {{"webhook", where}, {"status", response->status}});
   } else {
@@ -198,12 +231,12 @@ void Monitor::on_transition(const Transition& t, const std::optional<ProbeResult
     text = fmt::format(
         "gbpm failover: primary {} is DOWN ({}; last check: {}). This secondary is now ACTIVE and "
         "runs the dashboard jobs.",
-        m_options.probe.url, t.reason, last);
+        core::redact_url(m_options.probe.url), t.reason, last);
     m_deps.log.warn("takeover: STANDBY -> ACTIVE", {{"reason", t.reason}, {"last_check", last}});
     m_jobs.start(schedule_now());
   } else {
     text = fmt::format("gbpm failover: primary {} is healthy again ({}). This secondary is back to STANDBY.",
-                       m_options.probe.url, t.reason);
+                       core::redact_url(m_options.probe.url), t.reason);
     m_deps.log.warn("failback: ACTIVE -> STANDBY", {{"reason", t.reason}});
     m_jobs.stop(schedule_now());
   }
@@ -293,7 +326,10 @@ Status run_failover_monitor(cli::Context& ctx, const std::atomic<bool>& stop) {
   if (!lock) return std::move(lock).error();
 
   const std::string ca_file = ctx.config.get_string_or("GBPM_CA_FILE", "");
-  auto probe_transport = net::CurlTransport::create({.ca_file = ca_file, .connect_timeout = options->probe.timeout});
+  // A health answer is a few hundred bytes: read at most 1 MiB of one, so a
+  // hostile or broken endpoint cannot make the monitor buffer more.
+  auto probe_transport = net::CurlTransport::create(
+      {.ca_file = ca_file, .connect_timeout = options->probe.timeout, .max_response_bytes = kMaxProbeBytes});
   if (!probe_transport) return std::move(probe_transport).error();
   std::unique_ptr<net::CurlTransport> webhook_transport;
   if (!options->webhook_url.empty()) {

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <charconv>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +29,12 @@ using SteadyClock = std::chrono::steady_clock;
 using SteadyTime = SteadyClock::time_point;
 
 constexpr auto kTick = std::chrono::milliseconds{250};
+// Descriptors kept free below RLIMIT_NOFILE for the listener, epoll, the
+// eventfd and the files the check loop reads.
+constexpr std::size_t kReservedFds = 64;
+// How long accepting pauses when accept4 runs out of descriptors: the
+// listener is level-triggered, so retrying at once would spin a core.
+constexpr auto kAcceptPause = std::chrono::milliseconds{100};
 // After an error response the connection is half-closed and the client's
 // remaining bytes read and dropped for up to this long (or this many bytes),
 // so closing does not send a RST that could destroy the response in flight.
@@ -211,7 +219,8 @@ struct Server::Impl {
   std::shared_ptr<const Responses> responses;
   std::atomic<bool> stopping{false};
   std::atomic<SteadyClock::rep> last_loop{0};
-  std::atomic<std::uint64_t> accepted{0}, requests{0}, timed_out{0}, evicted{0}, rejected{0}, open{0};
+  std::atomic<std::uint64_t> accepted{0}, requests{0}, timed_out{0}, evicted{0}, rejected{0}, open{0}, accept_pauses{0};
+  std::optional<SteadyTime> accept_resume_at;  // set while accepting is paused
 
   ~Impl() {
     for (auto& [fd, c] : connections) ::close(fd);
@@ -259,7 +268,11 @@ struct Server::Impl {
   void accept_all(SteadyTime now) {
     for (;;) {
       const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;  // EAGAIN, or a transient error (EMFILE, ECONNABORTED): try next round
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause_accepting(now);
+        return;  // EAGAIN: nothing more waiting
+      }
       if (connections.size() >= limits.max_connections && !evict_one()) {
         ::close(fd);
         continue;
@@ -279,6 +292,25 @@ struct Server::Impl {
       accepted.fetch_add(1, std::memory_order_relaxed);
       open.fetch_add(1, std::memory_order_relaxed);
     }
+  }
+
+  // Stops watching the listener until kAcceptPause has passed (resume_accepting).
+  void pause_accepting(SteadyTime now) {
+    if (accept_resume_at) return;
+    accept_pauses.fetch_add(1, std::memory_order_relaxed);
+    accept_resume_at = now + kAcceptPause;
+    epoll_event ev{};
+    ev.data.fd = listen_fd;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
+  }
+
+  void resume_accepting(SteadyTime now) {
+    if (!accept_resume_at || now < *accept_resume_at) return;
+    accept_resume_at.reset();
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = listen_fd;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
   }
 
   // Starts sending `bytes`; returns false when the connection was closed.
@@ -462,6 +494,13 @@ Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::listen(const ListenAddress& address, ServerLimits limits) {
   auto impl = std::make_unique<Impl>();
+  // Each connection holds a descriptor: a cap above what RLIMIT_NOFILE
+  // allows would only turn into EMFILE on accept.
+  if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    const auto room = static_cast<std::size_t>(nofile.rlim_cur > kReservedFds * 2 ? nofile.rlim_cur - kReservedFds
+                                                                                  : nofile.rlim_cur / 2);
+    limits.max_connections = std::max<std::size_t>(1, std::min(limits.max_connections, room));
+  }
   impl->limits = limits;
   sockaddr_storage storage{};
   socklen_t len = 0;
@@ -523,6 +562,10 @@ std::uint16_t Server::port() const {
   return m_impl->port;
 }
 
+std::size_t Server::max_connections() const {
+  return m_impl->limits.max_connections;
+}
+
 void Server::publish(const Content& content) {
   auto built = build_responses(content);
   const std::lock_guard lock(m_impl->content_mutex);
@@ -541,8 +584,8 @@ std::chrono::steady_clock::time_point Server::last_loop() const {
 
 ServerStats Server::stats() const {
   const Impl& i = *m_impl;
-  return ServerStats{i.accepted.load(), i.requests.load(), i.timed_out.load(),
-                     i.evicted.load(),  i.rejected.load(), i.open.load()};
+  return ServerStats{i.accepted.load(), i.requests.load(), i.timed_out.load(),    i.evicted.load(),
+                     i.rejected.load(), i.open.load(),     i.accept_pauses.load()};
 }
 
 void Server::run() {
@@ -577,6 +620,7 @@ void Server::run() {
         if (again != s.connections.end()) s.on_readable(again->second, now);
       }
     }
+    s.resume_accepting(now);
     if (now - last_sweep >= kTick) {
       s.sweep(now);
       last_sweep = now;

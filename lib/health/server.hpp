@@ -41,6 +41,7 @@ struct ListenAddress {
 Result<ListenAddress> parse_listen_address(std::string_view text);
 
 struct ServerLimits {
+  // Lowered at listen() to what RLIMIT_NOFILE leaves room for.
   std::size_t max_connections = 1024;
   std::size_t max_header_bytes = 8192;
   std::chrono::milliseconds header_timeout{5000};
@@ -60,10 +61,11 @@ struct Content {
 struct ServerStats {
   std::uint64_t accepted = 0;
   std::uint64_t requests = 0;
-  std::uint64_t timed_out = 0;  // closed for a slow head, idle keep-alive or a slow reader
-  std::uint64_t evicted = 0;    // closed to make room at max_connections
-  std::uint64_t rejected = 0;   // answered 400/404/405/431
-  std::uint64_t open = 0;       // currently open
+  std::uint64_t timed_out = 0;      // closed for a slow head, idle keep-alive or a slow reader
+  std::uint64_t evicted = 0;        // closed to make room at max_connections
+  std::uint64_t rejected = 0;       // answered 400/404/405/431
+  std::uint64_t open = 0;           // currently open
+  std::uint64_t accept_pauses = 0;  // accepting paused for a moment: out of descriptors (EMFILE/ENFILE) or memory
 };
 
 class Server {
@@ -77,6 +79,8 @@ class Server {
 
   // The bound port (useful with port 0).
   [[nodiscard]] std::uint16_t port() const;
+  // The connection cap in force (ServerLimits' clamped to RLIMIT_NOFILE).
+  [[nodiscard]] std::size_t max_connections() const;
 
   // Replaces what the endpoints answer; thread-safe. Until the first call,
   // /health answers 503 "not checked yet".

@@ -31,6 +31,11 @@ core::Duration at_least_1ms(core::Duration d) {
 
 }  // namespace
 
+MessageLimits message_limits_for(std::uint64_t memory_bytes) {
+  return MessageLimits{.max_bytes = static_cast<std::size_t>(memory_bytes / 6),
+                       .max_json_values = static_cast<std::size_t>(memory_bytes / 64)};
+}
+
 state::IngestStatus to_status(const IngestStats& stats, std::string_view state, std::string_view source,
                               core::TimePoint now) {
   state::IngestStatus s;
@@ -190,10 +195,15 @@ Result<std::unique_ptr<Ingester::Prepared>> Ingester::prepare() {
     Message& message = messages[i];
     Prepared::Pending& p = pending[i];
     prepared->bytes += static_cast<std::int64_t>(message.body.size());
+    if (message.read_error.empty() && message.body.size() > m_options.message.max_bytes) {
+      mark_over_limit(message, message.body.size(), m_options.message.max_bytes);
+    }
     if (!message.read_error.empty()) {
       p = {Outcome::quarantined, dataset_label(message), message.read_error, 0};
     } else {
-      auto decoded = elexon::decode_message(message.body, message.subject, message.fallback_dataset);
+      auto decoded = elexon::decode_message(
+          message.body, message.subject, message.fallback_dataset,
+          json::Limits{.max_bytes = m_options.message.max_bytes, .max_values = m_options.message.max_json_values});
       if (!decoded) {
         p = {Outcome::quarantined, dataset_label(message), decoded.error().message, 0};
       } else if (!decoded->known()) {

@@ -52,9 +52,28 @@ enum class RunMode { continuous, once };
 // Whether run() decodes the next batch while the previous one commits.
 enum class Pipeline { off, on };
 
+// Bounds on one message that keep the ingester within a memory budget
+// whatever it is fed (see message_limits_for).
+struct MessageLimits {
+  // A larger body is quarantined by reference (size, id, first bytes), unparsed.
+  std::size_t max_bytes = std::size_t{32} << 20;
+  // A body with more JSON values and keys is quarantined by the parser before
+  // its tree is built ("[0,0,...]" costs about 16 times its size as a tree).
+  std::size_t max_json_values = std::size_t{3} << 20;
+};
+
+// The limits for a process allowed `memory_bytes` (iris-ingest.service's
+// MemoryMax=, GBPM_IRIS_MEMORY_MAX): a valid message peaks at about 4 times
+// its size (body, parse tree, decoded records), so a sixth of the budget per
+// message leaves room for the runtime and the batch committing meanwhile; a
+// parsed value costs about 32 bytes, so max_json_values = budget / 64 keeps
+// any tree within half of it.
+MessageLimits message_limits_for(std::uint64_t memory_bytes);
+
 struct IngestOptions {
   RunMode mode = RunMode::continuous;
   ReceiveLimits limits;
+  MessageLimits message;
   // Wait between polls of an idle source (continuous mode).
   core::Duration idle_poll{500};
   // Backoff after a temporary store or receive failure.

@@ -74,6 +74,32 @@ class Progress {
   std::int64_t m_last_messages = -1;
 };
 
+// GBPM_IRIS_MEMORY_MAX: bytes with an optional K, M or G suffix (powers of
+// 1024, as systemd's MemoryMax= reads them); default 192M, the unit's value.
+Result<std::uint64_t> memory_budget(const config::Config& config) {
+  constexpr std::string_view key = "GBPM_IRIS_MEMORY_MAX";
+  const std::string text = config.get_string_or(key, "192M");
+  std::uint64_t value = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && value < (std::uint64_t{1} << 50); ++i) {
+    value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  const std::string_view suffix = std::string_view(text).substr(i);
+  int shift = -1;
+  if (suffix.empty()) shift = 0;
+  if (suffix == "K" || suffix == "k") shift = 10;
+  if (suffix == "M" || suffix == "m") shift = 20;
+  if (suffix == "G" || suffix == "g") shift = 30;
+  constexpr std::uint64_t kMost = std::uint64_t{1} << 40;  // 1 TiB: anything above is a typo
+  if (i == 0 || shift < 0 || value > (kMost >> shift) || (value << shift) < (std::uint64_t{16} << 20)) {
+    return make_error(ErrorKind::config,
+                      fmt::format("{}=\"{}\" is not valid: expected a size of at least 16M such as 192M (the "
+                                  "MemoryMax= of iris-ingest.service)",
+                                  key, text));
+  }
+  return value << shift;
+}
+
 // The servicebus: source and everything it needs, owned together.
 struct ServiceBusStack {
   std::unique_ptr<net::CurlTransport> curl;
@@ -158,6 +184,10 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
   auto spec = parse_source_spec(source_text);
   if (!spec) return spec.error();
 
+  auto budget = memory_budget(ctx.config);
+  if (!budget) return budget.error();
+  const MessageLimits message_limits = message_limits_for(*budget);
+
   std::unique_ptr<DirSource> dir_source;
   std::unique_ptr<ServiceBusStack> servicebus;
   MessageSource* source = nullptr;
@@ -166,7 +196,8 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
     if (!std::filesystem::is_directory(dir->path, ec)) {
       return make_error(ErrorKind::config, "source directory " + dir->path.string() + " does not exist");
     }
-    dir_source = std::make_unique<DirSource>(dir->path, DirSourceOptions{.keep = options.keep});
+    dir_source = std::make_unique<DirSource>(
+        dir->path, DirSourceOptions{.keep = options.keep, .max_file_bytes = message_limits.max_bytes, .log = &ctx.log});
     source = dir_source.get();
   } else {
     auto opened = open_servicebus(ctx, std::get<ServiceBusSourceSpec>(*spec));
@@ -185,6 +216,7 @@ Status run_iris_ingest(cli::Context& ctx, const ToolOptions& options, const std:
 
   IngestOptions ingest_options;
   ingest_options.mode = options.mode;
+  ingest_options.message = message_limits;
   // Overlap decode with the commit only for the drop: reading files is
   // local and cheap. A broker's next receive long-polls (up to about a
   // second) before the previous batch could be completed, and every crash in

@@ -37,6 +37,14 @@ struct Message {
   std::string read_error;
 };
 
+// Bytes of an over-limit message kept in its quarantine record.
+inline constexpr std::size_t kQuarantineHeadBytes = 1024;
+
+// Turns `message` into a reference to an over-limit message of `size` bytes:
+// the body cut to its first kQuarantineHeadBytes, read_error saying so, so
+// the Ingester quarantines it (size, id, first bytes) without parsing it.
+void mark_over_limit(Message& message, std::uint64_t size, std::size_t limit);
+
 // Why a message is being acknowledged; a file source files them differently.
 enum class Outcome {
   stored,       // typed rows committed

@@ -294,18 +294,22 @@ std::uint32_t hash_bytes(const char* s, SizeType n) {
 // is being parsed when something goes wrong.
 class BoundedHandler {
  public:
-  BoundedHandler(rapidjson::Document& doc, const rapidjson::MemoryStream& stream, int max_depth)
-      : m_doc(doc), m_stream(stream), m_max_depth(static_cast<std::size_t>(std::max(max_depth, 0))) {
+  BoundedHandler(rapidjson::Document& doc, const rapidjson::MemoryStream& stream, int max_depth, std::size_t max_values)
+      : m_doc(doc),
+        m_stream(stream),
+        m_max_depth(static_cast<std::size_t>(std::max(max_depth, 0))),
+        m_values_left(max_values),
+        m_max_values(max_values) {
     m_frames.reserve(std::min<std::size_t>(m_max_depth, 64) + 1);
   }
 
-  bool Null() { return m_doc.Null() && value_done(); }
-  bool Bool(bool b) { return m_doc.Bool(b) && value_done(); }
-  bool Int(int i) { return m_doc.Int(i) && value_done(); }
-  bool Uint(unsigned u) { return m_doc.Uint(u) && value_done(); }
-  bool Int64(std::int64_t i) { return m_doc.Int64(i) && value_done(); }
-  bool Uint64(std::uint64_t u) { return m_doc.Uint64(u) && value_done(); }
-  bool Double(double d) { return m_doc.Double(d) && value_done(); }
+  bool Null() { return counted() && m_doc.Null() && value_done(); }
+  bool Bool(bool b) { return counted() && m_doc.Bool(b) && value_done(); }
+  bool Int(int i) { return counted() && m_doc.Int(i) && value_done(); }
+  bool Uint(unsigned u) { return counted() && m_doc.Uint(u) && value_done(); }
+  bool Int64(std::int64_t i) { return counted() && m_doc.Int64(i) && value_done(); }
+  bool Uint64(std::uint64_t u) { return counted() && m_doc.Uint64(u) && value_done(); }
+  bool Double(double d) { return counted() && m_doc.Double(d) && value_done(); }
 
   // Every number arrives here as text (grammar already checked). Integers
   // that fit int64/uint64 stay exact; the rest become the nearest double.
@@ -338,11 +342,13 @@ class BoundedHandler {
   }
 
   bool String(const char* s, SizeType n, bool copy) {
+    if (!counted()) return false;
     if (has_encoded_surrogate(s, n)) return fail(path_here(), "lone UTF-16 surrogate in a \\u escape");
     return m_doc.String(s, n, copy) && value_done();
   }
 
   bool Key(const char* s, SizeType n, bool copy) {
+    if (!counted()) return false;
     if (has_encoded_surrogate(s, n)) return fail(path_here(), "lone UTF-16 surrogate in a \\u escape");
     Frame& frame = m_frames.back();
     frame.awaiting_value = true;
@@ -351,8 +357,8 @@ class BoundedHandler {
     return m_doc.Key(s, n, copy);
   }
 
-  bool StartObject() { return enter(true) && m_doc.StartObject(); }
-  bool StartArray() { return enter(false) && m_doc.StartArray(); }
+  bool StartObject() { return counted() && enter(true) && m_doc.StartObject(); }
+  bool StartArray() { return counted() && enter(false) && m_doc.StartArray(); }
 
   bool EndObject(SizeType count) {
     if (!keys_unique()) return false;
@@ -405,6 +411,13 @@ class BoundedHandler {
     std::string what;
     std::size_t offset;
   };
+
+  // Charges one value or key against the budget.
+  bool counted() {
+    if (m_values_left == 0) return fail(path_here(), "more values than the limit of " + std::to_string(m_max_values));
+    --m_values_left;
+    return true;
+  }
 
   bool enter(bool object) {
     if (m_frames.size() >= m_max_depth) {
@@ -488,6 +501,8 @@ class BoundedHandler {
   rapidjson::Document& m_doc;
   const rapidjson::MemoryStream& m_stream;
   std::size_t m_max_depth;
+  std::size_t m_values_left;
+  std::size_t m_max_values;
   std::vector<Frame> m_frames;
   std::vector<KeyRef> m_keys;  // keys of the open objects, outermost first
   std::string m_key_bytes;
@@ -545,7 +560,7 @@ Result<Document> parse(std::string_view text, Limits limits) {
 
   auto impl = std::make_unique<Document::Impl>();
   rapidjson::MemoryStream stream(text.data() + bom, text.size() - bom);
-  BoundedHandler handler(impl->doc, stream, limits.max_depth);
+  BoundedHandler handler(impl->doc, stream, limits.max_depth, limits.max_values);
   rapidjson::Reader reader;
   rapidjson::ParseResult result;
   auto generate = [&](rapidjson::Document& /*target: impl->doc, fed via handler*/) {

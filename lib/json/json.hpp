@@ -25,6 +25,11 @@ namespace gbpm::json {
 struct Limits {
   std::size_t max_bytes = std::size_t{64} * 1024 * 1024;  // larger input is refused unread
   int max_depth = 64;                                     // objects/arrays nested deeper than this are refused
+  // Values and object keys, counted as parsed; a document with more is
+  // refused before it is built in full. Each costs about 32 bytes while
+  // parsing (RapidJSON's value stack plus the finished tree), so this bounds
+  // the parser's memory whatever the input's shape ("[0,0,...]": 2 bytes each).
+  std::size_t max_values = SIZE_MAX;
 };
 
 class Document;

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "core/log.hpp"
+#include "core/redact.hpp"
 
 namespace gbpm::net {
 namespace {
@@ -17,16 +18,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-// Query parameters that carry credentials without saying "secret": Azure SAS
-// `sig`/`se`-style tokens and Google `key`.
-bool is_secret_param(std::string_view name) {
-  static constexpr std::array<std::string_view, 3> kExtra = {"sig", "code", "assertion"};
-  for (const auto extra : kExtra) {
-    if (iequals(name, extra)) return true;
-  }
-  return log::is_secret_key(name);
 }
 
 }  // namespace
@@ -56,47 +47,7 @@ bool is_secret_header(std::string_view name) {
 }
 
 std::string redact_url(std::string_view url) {
-  std::string out;
-  out.reserve(url.size());
-  // Drop user:password@ from the authority.
-  std::string_view rest = url;
-  if (const auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
-    out += rest.substr(0, scheme_end + 3);
-    rest.remove_prefix(scheme_end + 3);
-    const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-    const auto at = rest.substr(0, authority_end).rfind('@');
-    if (at != std::string_view::npos) rest.remove_prefix(at + 1);
-  }
-  const auto query = rest.find('?');
-  if (query == std::string_view::npos) {
-    out += rest;
-    return out;
-  }
-  out += rest.substr(0, query + 1);
-  std::string_view params = rest.substr(query + 1);
-  std::string_view fragment;
-  if (const auto hash = params.find('#'); hash != std::string_view::npos) {
-    fragment = params.substr(hash);
-    params = params.substr(0, hash);
-  }
-  bool first = true;
-  while (true) {
-    const auto amp = params.find('&');
-    const std::string_view param = params.substr(0, amp);
-    if (!first) out += '&';
-    first = false;
-    const auto eq = param.find('=');
-    if (eq != std::string_view::npos && is_secret_param(param.substr(0, eq))) {
-      out += param.substr(0, eq + 1);
-      out += kRedacted;
-    } else {
-      out += param;
-    }
-    if (amp == std::string_view::npos) break;
-    params.remove_prefix(amp + 1);
-  }
-  out += fragment;
-  return out;
+  return core::redact_url(url);
 }
 
 std::string format_headers_redacted(const Headers& headers) {

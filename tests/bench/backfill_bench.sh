@@ -11,24 +11,16 @@
 # "backfill done" log line), so process start-up is excluded; the wall time
 # of the whole process is printed beside it.
 set -euo pipefail
+# shellcheck source=../cli/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../cli/lib.sh"
 backfill=$1
 fake=$2
 latency_ms=${3:-50}
 days=${4:-3}
-work=$(mktemp -d)
-fake_pid=
-cleanup() {
-  [[ -n "$fake_pid" ]] && kill "$fake_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_BACKFILL_DATASETS GBPM_BACKFILL_CONCURRENCY
-"$fake" --listen 127.0.0.1:0 --ca-out "$work/ca.pem" --delay-ms "$latency_ms" >"$work/fake.out" 2>"$work/fake.err" &
-fake_pid=$!
-for _ in $(seq 100); do [[ -s "$work/fake.out" && -s "$work/ca.pem" ]] && break; sleep 0.1; done
-url=$(head -1 "$work/fake.out")
-[[ "$url" == https://* ]] || { echo "fake-elexon did not start"; cat "$work/fake.err"; exit 1; }
-export GBPM_ELEXON_URL="$url/bmrs/api/v1" GBPM_CA_FILE="$work/ca.pem"
+make_work
+isolate_env
+start_fake elexon "$fake" --delay-ms "$latency_ms"
+export GBPM_ELEXON_URL="$fake_url/bmrs/api/v1" GBPM_CA_FILE="$work/ca.pem"
 last=$(date -u -d "2026-01-05 + $((days - 1)) days" +%F)
 printf 'latency %s ms, PN 2026-01-05..%s\n' "$latency_ms" "$last"
 printf '%-12s %8s %10s %10s %10s %8s\n' concurrency chunks "fetch s" "chunks/s" "ideal/s" ratio

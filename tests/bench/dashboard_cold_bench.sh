@@ -33,10 +33,13 @@ find_bin() {
 
 db="$work/gbpm.db"
 if demo=$(find_bin gbpm-demo-data) && ingest=$(find_bin iris-ingest); then
-  "$demo" generate --out "$work/drop" >/dev/null 2>&1 \
-    && "$ingest" --source "dir:$work/drop" --once --warehouse "sqlite:$db" >/dev/null 2>"$work/ingest.err" \
-    && what="demo day 2025-10-26 (gbpm-demo-data + iris-ingest)" \
-    || { echo "demo warehouse failed: $(tail -n 3 "$work/ingest.err")" >&2; rm -f "$db"; }
+  if "$demo" generate --out "$work/drop" >/dev/null 2>&1 &&
+    "$ingest" --source "dir:$work/drop" --once --warehouse "sqlite:$db" >/dev/null 2>"$work/ingest.err"; then
+    what="demo day 2025-10-26 (gbpm-demo-data + iris-ingest)"
+  else
+    echo "demo warehouse failed: $(tail -n 3 "$work/ingest.err")" >&2
+    rm -f "$db"
+  fi
 fi
 if [ ! -s "$db" ]; then
   fixture=$(find_bin dashboard-fixture) || { echo "neither the demo tools nor dashboard-fixture are built" >&2; exit 1; }

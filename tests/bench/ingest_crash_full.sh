@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The full crash-consistency run of issue 6, for
-# both sources; CI runs reduced forms (cli.iris_ingest_crash,
-# cli.iris_ingest_servicebus_crash). 10,000 messages each, 50 kill -9 that
-# land mid-drain, with restarts, then every message's records exactly once by
-# natural key, the drop/queue and dead-letter queue empty, nothing valid
-# quarantined, only the poison quarantined.
+# The full crash-consistency run of issue 6, for both sources: 10,000 messages each, 50 kill -9 that land mid-drain, with
+# restarts, then every message's records exactly once by natural key, the
+# drop/queue and dead-letter queue empty, nothing valid quarantined, only the
+# poison quarantined. CI runs reduced forms: cli.iris_ingest_servicebus_crash
+# is this script's servicebus: half with 1,500 messages and 4 kills;
+# cli.iris_ingest_crash is a dir: test of its own.
 #
 # Pacing: the messages are not all handed over at once (a fast ingester
 # drains 10,000 in a couple of seconds, so most kills would hit an idle or
@@ -19,25 +19,41 @@
 # of files on whatever machine this runs. The ingester itself is not slowed
 # down in any way (continuous mode, default settings).
 #
-#   tests/bench/ingest_crash_full.sh BUILD_DIR [MESSAGES=10000] [KILLS=50]
+#   tests/bench/ingest_crash_full.sh [--only dir|servicebus] BUILD_DIR [MESSAGES=10000] [KILLS=50]
+#   tests/bench/ingest_crash_full.sh [--only SOURCE] --ingest IRIS_INGEST --fake-servicebus FAKE [MESSAGES] [KILLS]
 #   e.g. tests/bench/ingest_crash_full.sh build-ingest
+# Exit status: 0 when every check passed, 1 when one failed, 2 when something
+# it needs is missing, 64 for bad arguments.
 set -euo pipefail
-build=${1:?usage: ingest_crash_full.sh BUILD_DIR [MESSAGES] [KILLS]}
-messages=${2:-10000}
-kills=${3:-50}
-ingest="$build/tools/iris-ingest"
-fake="$build/tests/fakes/fake-servicebus/fake-servicebus"
+# shellcheck source=../cli/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../cli/lib.sh"
+usage() { sed -n 's/^#   \(tests\/bench\/\)/\1/p' "${BASH_SOURCE[0]}" >&2; exit 64; }
+only=
+ingest=
+fake=
+while [[ $# -gt 0 && $1 == --* ]]; do
+  case $1 in
+    --only) only=${2:-} ;;
+    --ingest) ingest=${2:-} ;;
+    --fake-servicebus) fake=${2:-} ;;
+    *) usage ;;
+  esac
+  shift 2 || usage
+done
+[[ $only == "" || $only == dir || $only == servicebus ]] || usage
+if [[ -z $ingest || -z $fake ]]; then
+  [[ $# -gt 0 ]] || usage
+  ingest=${ingest:-$1/tools/iris-ingest}
+  fake=${fake:-$1/tests/fakes/fake-servicebus/fake-servicebus}
+  shift
+fi
+messages=${1:-10000}
+kills=${2:-50}
 [[ -x "$ingest" ]] || { echo "no $ingest: build the iris-ingest target"; exit 2; }
 [[ -x "$fake" ]] || { echo "no $fake: build the fake-servicebus target"; exit 2; }
-command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed"; exit 2; }
-command -v python3 >/dev/null || { echo "python3 not installed"; exit 2; }
-work=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-export GBPM_HOME="$work/home"
-unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_IRIS_SOURCE GBPM_LOG_LEVEL GBPM_LOG_FORMAT NOTIFY_SOCKET WATCHDOG_USEC \
-  GBPM_IRIS_CLIENT_ID GBPM_IRIS_CLIENT_SECRET_FILE CREDENTIALS_DIRECTORY
-base_wave=$(((messages + kills - 1) / kills))
-status=0
+for c in sqlite3 python3 curl; do command -v "$c" >/dev/null || { echo "$c not installed"; exit 2; }; done
+make_work
+isolate_env
 
 # The message set (the CLI crash tests' shapes): FREQ and FUELINST with unique
 # keys; poison: 1% malformed, 0.5% a wrongly typed field; 0.5% an unknown
@@ -78,13 +94,12 @@ print(freq, fuel, bad, raw)
 PY
 )
 
-failures=0
-check() {
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-common_checks() {  # DB
-  local db=$1
+common_checks() {  # DB REMAINING: the store after the kills and the final drain
+  local db=$1 progress=no
   q() { sqlite3 "$db" "$1"; }
+  # The kills must have hit runs that were storing, or the run proves nothing.
+  if (($2 < messages)); then progress=yes; fi
+  check "killed runs made progress" yes "$progress"
   check "FREQ rows exactly once" "$want_freq" "$(q 'SELECT count(*) FROM bmrs_freq_iris')"
   check "FREQ keys distinct" "$want_freq" "$(q 'SELECT count(DISTINCT measurement_time) FROM bmrs_freq_iris')"
   check "FUELINST rows exactly once" "$want_fuel" "$(q 'SELECT count(*) FROM bmrs_fuelinst_iris')"
@@ -109,11 +124,7 @@ next_delay() {  # LANDED D MIN MAX → the next D (ms)
 }
 
 # --- dir: -------------------------------------------------------------------------
-echo "== dir: $messages messages, $kills kills landing mid-drain"
-start=$SECONDS
 drop="$work/drop"
-db="$work/dir.db"
-mkdir -p "$drop"
 # Writes messages [FROM, TO) into the drop (mtimes in the past: ready at once).
 feed_dir() {
   python3 - "$work/messages.jsonl" "$drop" "$1" "$2" <<'PY'
@@ -132,59 +143,49 @@ with open(src) as f:
 PY
 }
 left() { find "$drop" -path "$drop/.quarantine" -prune -o -type f -name '*.json' -print | wc -l; }
-fed=0
-delay=100
-landed=0
-runs=0
-while ((landed < kills && runs < 8 * kills)); do
-  backlog=$(left)
-  if ((fed < messages && backlog < base_wave)); then
-    to=$((fed + base_wave - backlog < messages ? fed + base_wave - backlog : messages))
-    feed_dir "$fed" "$to"
-    fed=$to
-  elif ((backlog == 0)); then
-    break
-  fi
-  runs=$((runs + 1))
-  "$ingest" --source "dir:$drop" --warehouse "sqlite:$db" -q >/dev/null 2>"$work/dir-err.$runs" &
-  pid=$!
-  random_sleep "$delay"
-  outstanding=$(left)
-  hit=0
-  if kill -9 "$pid" 2>/dev/null && ((outstanding > 0)); then hit=1; fi
-  wait "$pid" 2>/dev/null || true
-  landed=$((landed + hit))
-  delay=$(next_delay "$hit" "$delay" 5 3000)
-done
-if ((fed < messages)); then feed_dir "$fed" "$messages"; fi
-remaining=$(left)
-"$ingest" --source "dir:$drop" --once --warehouse "sqlite:$db" -q 2>"$work/dir-err.final" || {
-  echo "FAIL final drain"
-  cat "$work/dir-err.final"
-  exit 1
+crash_dir() {
+  echo "== dir: $messages messages, $kills kills landing mid-drain"
+  local start=$SECONDS db="$work/dir.db" base_wave=$(((messages + kills - 1) / kills))
+  local fed=0 delay=100 landed=0 runs=0 backlog to pid outstanding hit remaining
+  mkdir -p "$drop"
+  while ((landed < kills && runs < 8 * kills)); do
+    backlog=$(left)
+    if ((fed < messages && backlog < base_wave)); then
+      to=$((fed + base_wave - backlog < messages ? fed + base_wave - backlog : messages))
+      feed_dir "$fed" "$to"
+      fed=$to
+    elif ((backlog == 0)); then
+      break
+    fi
+    runs=$((runs + 1))
+    "$ingest" --source "dir:$drop" --warehouse "sqlite:$db" -q >/dev/null 2>"$work/dir-err.$runs" &
+    pid=$!
+    random_sleep "$delay"
+    outstanding=$(left)
+    hit=0
+    if kill -9 "$pid" 2>/dev/null && ((outstanding > 0)); then hit=1; fi
+    wait "$pid" 2>/dev/null || true
+    landed=$((landed + hit))
+    delay=$(next_delay "$hit" "$delay" 5 3000)
+  done
+  if ((fed < messages)); then feed_dir "$fed" "$messages"; fi
+  remaining=$(left)
+  "$ingest" --source "dir:$drop" --once --warehouse "sqlite:$db" -q 2>"$work/dir-err.final" ||
+    die "final drain: $(cat "$work/dir-err.final")"
+  echo "kills landed mid-drain: $landed of $kills wanted ($runs runs, $((runs - landed)) kills found no work);" \
+    "$remaining of $messages files left for the final drain"
+  check "all $kills kills landed mid-drain" "$kills" "$landed"
+  common_checks "$db" "$remaining"
+  check "drop empty" 0 "$(left)"
+  check "quarantined files" "$want_bad" "$(find "$drop/.quarantine" -name '*_bad.json' | wc -l)"
+  echo "   ($((SECONDS - start)) s)"
 }
-echo "kills landed mid-drain: $landed of $kills wanted ($runs runs, $((runs - landed)) kills found no work);" \
-  "$remaining of $messages files left for the final drain"
-check "all $kills kills landed mid-drain" "$kills" "$landed"
-common_checks "$db"
-check "drop empty" 0 "$(left)"
-check "quarantined files" "$want_bad" "$(find "$drop/.quarantine" -name '*_bad.json' | wc -l)"
-echo "   ($((SECONDS - start)) s)"
-((failures == 0)) || status=1
 
 # --- servicebus: -------------------------------------------------------------------
-failures=0
-echo "== servicebus: $messages messages, $kills kills landing mid-drain"
-start=$SECONDS
 lock_seconds=${LOCK_SECONDS:-3}
 max_deliveries=${MAX_DELIVERIES:-10}
-db="$work/sb.db"
 sas_key='c2FzLWtleS1mb3ItdGhlLWNyYXNoLXRlc3Q='
-"$fake" --listen 127.0.0.1:0 --ca-out "$work/ca.pem" --sas-key "iris-listen=$sas_key" \
-  --lock-duration "$lock_seconds" --max-delivery-count "$max_deliveries" >"$work/fake.out" 2>"$work/fake.err" &
-for _ in $(seq 100); do [[ -s "$work/fake.out" && -s "$work/ca.pem" ]] && break; sleep 0.1; done
-url=$(head -1 "$work/fake.out")
-[[ "$url" == https://* ]] || { echo "FAIL: fake-servicebus did not start"; cat "$work/fake.err"; exit 1; }
+url=
 # Enqueues messages [FROM, TO) (wire form: a JSON string literal holding the
 # records) over one kept-alive connection.
 feed_sb() {
@@ -205,67 +206,66 @@ PY
 }
 # Prints: messages on the queue, dead-lettered, locked (being delivered).
 queue_counts() {
-  curl -sS --cacert "$work/ca.pem" "$url/_fake/servicebus/queues/iris.test" |
+  fake_curl "$url/_fake/servicebus/queues/iris.test" |
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["active"]), len(d["dead_letter"]), sum(m["locked"] for m in d["active"]))'
 }
-printf '%s\n' "$sas_key" >"$work/sas-key"
-export GBPM_SERVICEBUS_URL="$url" GBPM_CA_FILE="$work/ca.pem" GBPM_SERVICEBUS_SAS_KEY_NAME=iris-listen \
-  GBPM_SERVICEBUS_SAS_KEY_FILE="$work/sas-key"
-ingest_args=(--source servicebus:fake/iris.test --warehouse "sqlite:$db" -q)
-base_wave=$(((messages + 2 * kills - 1) / (2 * kills)))
-fed=0
-delay=1500
-landed=0
-runs=0
-while ((landed < kills && runs < 8 * kills)); do
-  # Locks the killed runs left behind: not work for the next run until they lapse.
-  read -r backlog _ stale < <(queue_counts)
-  if ((fed < messages && backlog - stale < base_wave)); then
-    to=$((fed + base_wave - backlog + stale < messages ? fed + base_wave - backlog + stale : messages))
-    feed_sb "$fed" "$to"
-    fed=$to
-  elif ((backlog == 0)); then
-    break
-  fi
-  runs=$((runs + 1))
-  "$ingest" "${ingest_args[@]}" >/dev/null 2>"$work/sb-err.$runs" &
-  pid=$!
-  random_sleep "$delay"
-  # Work outstanding: messages available now, or locked by this run.
-  read -r active _ locked < <(queue_counts)
-  outstanding=$((active - locked + (locked > stale ? locked - stale : 0)))
-  hit=0
-  if kill -9 "$pid" 2>/dev/null && ((outstanding > 0)); then hit=1; fi
-  wait "$pid" 2>/dev/null || true
-  landed=$((landed + hit))
-  delay=$(next_delay "$hit" "$delay" 50 5000)
-done
-if ((fed < messages)); then feed_sb "$fed" "$messages"; fi
-read -r remaining _ < <(queue_counts)
-# Locks held by the killed runs lapse after lock_seconds; drain until the
-# queue is empty (each --once run ends at the first empty poll).
-for _ in $(seq 10); do
-  read -r active _ < <(queue_counts)
-  ((active > 0)) || break
-  sleep "$lock_seconds"
-  "$ingest" "${ingest_args[@]}" --once 2>"$work/sb-err.final" || {
-    echo "FAIL final drain"
-    cat "$work/sb-err.final"
-    exit 1
-  }
-done
-echo "kills landed mid-drain: $landed of $kills wanted ($runs runs, $((runs - landed)) kills found no work; lock" \
-  "${lock_seconds}s, max deliveries $max_deliveries); $remaining of $messages left for the final drain"
-check "all $kills kills landed mid-drain" "$kills" "$landed"
-common_checks "$db"
-check "poison kept with its error" 0 "$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE error = '' OR body IS NULL")"
-read -r active dead _ < <(queue_counts)
-check "queue empty" 0 "$active"
-check "dead-letter empty" 0 "$dead"
-if grep -q "$sas_key" "$work"/sb-err.* 2>/dev/null; then
-  echo "FAIL the SAS key is in a log"
-  failures=$((failures + 1))
-fi
-echo "   ($((SECONDS - start)) s)"
-((failures == 0)) || status=1
-exit $status
+crash_servicebus() {
+  echo "== servicebus: $messages messages, $kills kills landing mid-drain"
+  local start=$SECONDS db="$work/sb.db" base_wave=$(((messages + 2 * kills - 1) / (2 * kills)))
+  local fed=0 delay=1500 landed=0 runs=0 backlog stale to pid active dead locked outstanding hit remaining
+  start_fake servicebus "$fake" --sas-key "iris-listen=$sas_key" --lock-duration "$lock_seconds" \
+    --max-delivery-count "$max_deliveries"
+  url=$fake_url
+  printf '%s\n' "$sas_key" >"$work/sas-key"
+  local ingest_args=(--source servicebus:fake/iris.test --warehouse "sqlite:$db" -q)
+  export GBPM_SERVICEBUS_URL="$url" GBPM_CA_FILE="$work/ca.pem" GBPM_SERVICEBUS_SAS_KEY_NAME=iris-listen \
+    GBPM_SERVICEBUS_SAS_KEY_FILE="$work/sas-key"
+  while ((landed < kills && runs < 8 * kills)); do
+    # Locks the killed runs left behind: not work for the next run until they lapse.
+    read -r backlog _ stale < <(queue_counts)
+    if ((fed < messages && backlog - stale < base_wave)); then
+      to=$((fed + base_wave - backlog + stale < messages ? fed + base_wave - backlog + stale : messages))
+      feed_sb "$fed" "$to"
+      fed=$to
+    elif ((backlog == 0)); then
+      break
+    fi
+    runs=$((runs + 1))
+    "$ingest" "${ingest_args[@]}" >/dev/null 2>"$work/sb-err.$runs" &
+    pid=$!
+    random_sleep "$delay"
+    # Work outstanding: messages available now, or locked by this run.
+    read -r active _ locked < <(queue_counts)
+    outstanding=$((active - locked + (locked > stale ? locked - stale : 0)))
+    hit=0
+    if kill -9 "$pid" 2>/dev/null && ((outstanding > 0)); then hit=1; fi
+    wait "$pid" 2>/dev/null || true
+    landed=$((landed + hit))
+    delay=$(next_delay "$hit" "$delay" 50 5000)
+  done
+  if ((fed < messages)); then feed_sb "$fed" "$messages"; fi
+  read -r remaining _ < <(queue_counts)
+  # Locks held by the killed runs lapse after lock_seconds; drain until the
+  # queue is empty (each --once run ends at the first empty poll).
+  for _ in $(seq 10); do
+    read -r active _ < <(queue_counts)
+    ((active > 0)) || break
+    sleep "$lock_seconds"
+    "$ingest" "${ingest_args[@]}" --once 2>"$work/sb-err.final" ||
+      die "final drain: $(cat "$work/sb-err.final")"
+  done
+  echo "kills landed mid-drain: $landed of $kills wanted ($runs runs, $((runs - landed)) kills found no work; lock" \
+    "${lock_seconds}s, max deliveries $max_deliveries); $remaining of $messages left for the final drain"
+  check "all $kills kills landed mid-drain" "$kills" "$landed"
+  common_checks "$db" "$remaining"
+  check "poison kept with its error" 0 "$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE error = '' OR body IS NULL")"
+  read -r active dead _ < <(queue_counts)
+  check "queue empty" 0 "$active"
+  check "dead-letter empty" 0 "$dead"
+  if grep -q "$sas_key" "$work"/sb-err.* 2>/dev/null; then fail "the SAS key is in a log"; fi
+  echo "   ($((SECONDS - start)) s)"
+}
+
+[[ $only == servicebus ]] || crash_dir
+[[ $only == dir ]] || crash_servicebus
+finish "ingest crash (${only:-dir and servicebus})"

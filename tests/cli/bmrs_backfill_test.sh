@@ -8,40 +8,24 @@
 # prices (DISEBSP) by day and their gaps by period; and the daily cron
 # invocation (--config FILE --gaps --days 7) as written.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 backfill=$1
 fake=$2
-command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed; skipping"; exit 77; }
-command -v curl >/dev/null || { echo "curl CLI not installed; skipping"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 not installed; skipping"; exit 77; }
-work=$(mktemp -d)
-fake_pid=
-cleanup() {
-  [[ -n "$fake_pid" ]] && kill "$fake_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export GBPM_HOME="$work/home"
-unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_LOG_LEVEL GBPM_LOG_FORMAT GBPM_BACKFILL_DATASETS GBPM_BACKFILL_CONCURRENCY \
-  GBPM_RETRY_ATTEMPTS GBPM_RETRY_DEADLINE GBPM_HTTP_TIMEOUT
-failures=0
-check() {
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
+need sqlite3 curl python3
+make_work
+isolate_env
 
 # 150 ms per request, so a run lasts long enough to be killed midway.
-"$fake" --listen 127.0.0.1:0 --ca-out "$work/ca.pem" --delay-ms 150 >"$work/fake.out" 2>"$work/fake.err" &
-fake_pid=$!
-for _ in $(seq 100); do [[ -s "$work/fake.out" && -s "$work/ca.pem" ]] && break; sleep 0.1; done
-url=$(head -1 "$work/fake.out")
-[[ "$url" == https://* ]] || { echo "FAIL: fake-elexon did not start"; cat "$work/fake.err"; exit 1; }
+start_fake elexon "$fake" --delay-ms 150
+url=$fake_url
 export GBPM_ELEXON_URL="$url/bmrs/api/v1" GBPM_CA_FILE="$work/ca.pem"
-admin() { curl -sS --cacert "$work/ca.pem" "$@"; }
-requests() { admin "$url/_fake/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
-reset_requests() { admin -X DELETE "$url/_fake/requests" >/dev/null; }
+requests() { fake_curl "$url/_fake/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
+reset_requests() { fake_curl -X DELETE "$url/_fake/requests" >/dev/null; }
 q() { sqlite3 "$GBPM_HOME/gbpm.db" "$1"; }
 journaled() { cat "$GBPM_HOME"/backfill/*.chunks 2>/dev/null | grep -c $'\t' || true; }
 
-args=(--dataset FUELINST,FUELHH,FREQ,MID --from 2026-10-20 --to 2026-10-29 --concurrency 2)
+args=(--dataset "FUELINST,FUELHH,FREQ,MID" --from 2026-10-20 --to 2026-10-29 --concurrency 2)
 total=$("$backfill" "${args[@]}" --dry-run 2>/dev/null | wc -l)
 # 10 days: 9 x 1 + 2 (25-hour day over a 24 h cap) = 11 each for FUELINST/FUELHH/FREQ, MID 7 + 3 days = 2.
 check "planned chunks" 35 "$total"
@@ -49,16 +33,14 @@ check "planned chunks" 35 "$total"
 # --- kill -9 midway, then resume ------------------------------------------------
 "$backfill" "${args[@]}" 2>"$work/run1.err" &
 pid=$!
-for _ in $(seq 300); do (($(journaled) >= 8)) && break; sleep 0.05; done
+journaled_8() { (($(journaled) >= 8)); }
+wait_until 15 journaled_8 || true
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 sleep 0.5 # requests the killed run left in flight are recorded when the fake answers them
 done_at_kill=$(journaled)
 echo "journaled chunks at kill: $done_at_kill of $total"
-if ((done_at_kill < 8 || done_at_kill >= total)); then
-  echo "FAIL kill landed outside the run ($done_at_kill of $total)"
-  failures=$((failures + 1))
-fi
+if ((done_at_kill < 8 || done_at_kill >= total)); then fail "kill landed outside the run ($done_at_kill of $total)"; fi
 reset_requests
 set +e
 "$backfill" "${args[@]}" 2>"$work/run2.err"
@@ -67,8 +49,11 @@ set -e
 check "resumed run exits 0" 0 "$rc"
 [[ $rc -eq 0 ]] || cat "$work/run2.err"
 check "resumed run fetched only unfinished chunks" $((total - done_at_kill)) "$(requests)"
-grep -q "chunks_skipped=$done_at_kill " "$work/run2.err" && echo "ok   summary reports skipped chunks" ||
-  { echo "FAIL summary: $(grep 'backfill done' "$work/run2.err")"; failures=$((failures + 1)); }
+if grep -q "chunks_skipped=$done_at_kill " "$work/run2.err"; then
+  ok "summary reports skipped chunks"
+else
+  fail "summary: $(grep 'backfill done' "$work/run2.err")"
+fi
 periods=$((9 * 48 + 50))
 check "FUELINST rows" $((periods * 120)) "$(q 'SELECT count(*) FROM bmrs_fuelinst')"
 check "FUELHH rows" $((periods * 20)) "$(q 'SELECT count(*) FROM bmrs_fuelhh')"
@@ -112,8 +97,11 @@ check "--gaps rows written" $((2 * 20 + 4 * 20 + 1 + 2)) "$(py_record 'r["rows_w
 check "--gaps API calls in the run record" 6 "$(py_record 'r["api_calls"]')"
 
 # --- system prices (DISEBSP): one request per settlement day, gaps period by period ----
-"$backfill" --help 2>/dev/null | grep "DISEBSP" >/dev/null && echo "ok   --help lists DISEBSP" ||
-  { echo "FAIL --help does not mention DISEBSP"; failures=$((failures + 1)); }
+if "$backfill" --help 2>/dev/null | grep "DISEBSP" >/dev/null; then
+  ok "--help lists DISEBSP"
+else
+  fail "--help does not mention DISEBSP"
+fi
 sp_base=/balancing/settlement/system-prices
 check "DISEBSP dry run: a request per settlement day" "$sp_base/2026-10-24 $sp_base/2026-10-25 $sp_base/2026-10-26" \
   "$("$backfill" --dataset DISEBSP --from 2026-10-24 --to 2026-10-26 --dry-run 2>/dev/null | cut -f2 | xargs)"
@@ -148,25 +136,28 @@ check "DISEBSP second --gaps run changes nothing" "$prices_before" "$(prices)"
 
 # --- a 400 problem body: exit 69 with its detail --------------------------------------
 problem='{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":{"":["The date range must not exceed 7 days."]}}'
-admin -X POST "$url/_fake/faults" -d "$(python3 -c 'import json,sys; print(json.dumps({"path_prefix":"/bmrs/api/v1/datasets/MID","count":1,"status":400,"body":sys.argv[1]}))' "$problem")" >/dev/null
+fake_curl -X POST "$url/_fake/faults" -d "$(python3 -c 'import json,sys; print(json.dumps({"path_prefix":"/bmrs/api/v1/datasets/MID","count":1,"status":400,"body":sys.argv[1]}))' "$problem")" >/dev/null
 set +e
 "$backfill" --dataset MID,FUELHH --from 2026-11-01 --to 2026-11-02 2>"$work/400.err"
 rc=$?
 set -e
 check "400 problem exits 69" 69 "$rc"
-grep -q "must not exceed 7 days" "$work/400.err" && echo "ok   400 detail reported" ||
-  { echo "FAIL 400 detail missing"; cat "$work/400.err"; failures=$((failures + 1)); }
+if grep -q "must not exceed 7 days" "$work/400.err"; then
+  ok "400 detail reported"
+else
+  fail "400 detail missing: $(cat "$work/400.err")"
+fi
 check "the other dataset was stored" $((48 * 2 * 20)) \
   "$(q "SELECT count(*) FROM bmrs_fuelhh WHERE settlement_date >= '2026-11-01'")"
 
 # --- persistent 503: exit 75, then a re-run fetches only that chunk -------------------------
-admin -X POST "$url/_fake/faults" -d '{"path_prefix":"/bmrs/api/v1/datasets/MID","count":100,"status":503}' >/dev/null
+fake_curl -X POST "$url/_fake/faults" -d '{"path_prefix":"/bmrs/api/v1/datasets/MID","count":100,"status":503}' >/dev/null
 set +e
 GBPM_RETRY_ATTEMPTS=2 "$backfill" --dataset MID,FUELHH --from 2026-11-01 --to 2026-11-02 2>"$work/503.err"
 rc=$?
 set -e
 check "persistent 503 exits 75" 75 "$rc"
-admin -X DELETE "$url/_fake/faults" >/dev/null
+fake_curl -X DELETE "$url/_fake/faults" >/dev/null
 reset_requests
 "$backfill" --dataset MID,FUELHH --from 2026-11-01 --to 2026-11-02 2>"$work/after503.err"
 check "re-run after 503 fetches just the failed chunk" 1 "$(requests)"
@@ -190,8 +181,7 @@ check "cron invocation exits 0" 0 "$rc"
 [[ $rc -eq 0 ]] || cat "$work/cron.err"
 # (GBPM_FIXTURES from ctest's environment is unknown to the tools; the file's keys must all be known.)
 if grep "unknown setting" "$work/cron.err" | grep "gbpm.env" >/dev/null; then
-  echo "FAIL unknown setting in the config file: $(grep 'unknown setting' "$work/cron.err")"
-  failures=$((failures + 1))
+  fail "unknown setting in the config file: $(grep 'unknown setting' "$work/cron.err")"
 fi
 # 7 complete settlement days before today, 2 MID rows and 1 INDO row per period.
 expected=$(python3 - <<'PY'
@@ -211,4 +201,4 @@ PY
 check "cron run: MID rows for 7 days" $((expected * 2)) "$(sqlite3 "$work/cronhome/gbpm.db" 'SELECT count(*) FROM bmrs_mid')"
 check "cron run: INDO rows for 7 days" "$expected" "$(sqlite3 "$work/cronhome/gbpm.db" 'SELECT count(*) FROM bmrs_indo')"
 
-[[ $failures -eq 0 ]]
+finish bmrs-backfill

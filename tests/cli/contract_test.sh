@@ -3,23 +3,11 @@
 # exit codes, --help/--version, precedence, logs, run records, and the
 # single-instance lock across processes (including after a SIGKILL).
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 probe=$1
-work=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-export GBPM_HOME="$work/home"
-unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_SHEET GBPM_LOG_LEVEL GBPM_LOG_FORMAT
-failures=0
-pass=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then pass=$((pass + 1)); else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-contains() {  # contains NAME HAYSTACK NEEDLE
-  if [[ "$2" == *"$3"* ]]; then pass=$((pass + 1)); else echo "FAIL $1: '$3' not in: $2"; failures=$((failures + 1)); fi
-}
-lacks() {
-  if [[ "$2" != *"$3"* ]]; then pass=$((pass + 1)); else echo "FAIL $1: '$3' unexpectedly in: $2"; failures=$((failures + 1)); fi
-}
-code() { set +e; "$@" >"$work/out" 2>"$work/err"; echo $?; set -e; }
+make_work
+isolate_env
 
 check "help exits 0" 0 "$(code "$probe" --help)"
 contains "help has examples" "$(cat "$work/out")" "contract-probe --hold 5"
@@ -57,10 +45,7 @@ contains "json logs" "$(cat "$work/err")" '"level":"info","tool":"contract-probe
 # Single instance: a second copy exits 75 at once and names the holder.
 "$probe" --hold 30 --sheet gsheets:ABC >/dev/null 2>&1 &
 holder=$!
-for _ in $(seq 100); do
-  grep -q '"state":"running"' "$GBPM_HOME/runs/contract-probe.json" 2>/dev/null && break
-  sleep 0.05
-done
+wait_until 5 grep -q '"state":"running"' "$GBPM_HOME/runs/contract-probe.json" 2>/dev/null || true
 start=$(date +%s)
 check "second instance is 75" 75 "$(code "$probe" --sheet gsheets:ABC)"
 contains "holder named" "$(cat "$work/err")" "pid $holder"
@@ -70,5 +55,4 @@ kill -9 "$holder"
 wait "$holder" 2>/dev/null || true
 check "lock released after SIGKILL" 0 "$(code "$probe" --sheet gsheets:ABC)"
 
-echo "contract: $pass passed, $failures failed"
-[[ $failures -eq 0 ]]
+finish contract

@@ -8,6 +8,8 @@
 # install it (apt-get install chromium to run this).
 #   dashboard_chromium_test.sh DASHBOARD_FIXTURE TOOLS_DIR [SCREENSHOT_DIR]
 set -u
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 fixture=$1 tools_dir=$2 shots=${3:-${TMPDIR:-/tmp}}
 browser=
 for b in chromium chromium-browser google-chrome google-chrome-stable; do
@@ -20,28 +22,19 @@ if [ -z "$browser" ]; then
   echo "SKIP: Chromium is not installed (apt-get install chromium to run this test)"
   exit 77
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+make_work
+isolate_env
 
-"$fixture" "$work/gbpm.db" || { echo "fixture failed" >&2; exit 1; }
-export GBPM_HOME="$work/home"
+"$fixture" "$work/gbpm.db" || die "fixture failed"
 asof=2025-10-26T01:20:00Z
-ran=0
-for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; do
-  for p in "$tools_dir/$t" "$tools_dir/$t/$t"; do
-    if [ -x "$p" ] && [ -f "$p" ]; then
-      "$p" --warehouse "sqlite:$work/gbpm.db" --sheet "dir:$work/wb" --as-of "$asof" 2>"$work/err" \
-        || fail "$t: $(cat "$work/err")"
-      ran=$((ran + 1))
-      break
-    fi
-  done
+find_dashboard_tools "$tools_dir"
+for t in "${tools[@]}"; do
+  "${bin[$t]}" --warehouse "sqlite:$work/gbpm.db" --sheet "dir:$work/wb" --as-of "$asof" 2>"$work/err" \
+    || fail "$t: $(cat "$work/err")"
 done
-[ "$ran" -ge 2 ] || { echo "layout-update and outages-update are needed in $tools_dir" >&2; exit 1; }
+[ "${#tools[@]}" -ge 2 ] || die "layout-update and outages-update are needed in $tools_dir"
 page="$work/wb/index.html"
-[ -f "$page" ] || { echo "no index.html" >&2; exit 1; }
+[ -f "$page" ] || die "no index.html"
 
 # Chromium refuses to run as root without --no-sandbox; a private profile keeps runs independent.
 flags=(--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars
@@ -76,8 +69,4 @@ grep -qF '=1+1, "quoted"' <<<"$text" || fail "the outage cause is not shown lite
 bars=$(grep -o '<rect [^>]*>' "$work/dom.html" | wc -l)
 [ "$bars" -ge 4 ] || fail "the fuel-mix chart has $bars bars, expected at least 4"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s); screenshot kept at $shot" >&2
-  exit 1
-fi
-echo "index.html renders in $($browser --version 2>/dev/null | head -n 1): title, fuel rows and TOTAL present; screenshot $shot"
+finish "index.html in $("$browser" --version 2>/dev/null | head -n 1): title, fuel rows and TOTAL; screenshot $shot"

@@ -18,85 +18,35 @@
 # storm is retried within the configured bounds (honouring Retry-After), then
 # exit 75 with the sheet intact; missing credentials → 78 saying what to do.
 set -u
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 fixture=$1 fake=$2 tools_dir=$3
-work=$(mktemp -d)
-fake_pid=
-cleanup() {
-  [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-check_rc() { [ "$1" -eq "$2" ] || fail "$3: exit $1, expected $2 ($(tail -n 3 "$work/err" 2>/dev/null))"; }
+make_work
+isolate_env
 
-find_tool() {
-  local t
-  for t in "$tools_dir/$1" "$tools_dir/$1/$1"; do
-    [ -x "$t" ] && [ -f "$t" ] && { echo "$t"; return 0; }
-  done
-  return 1
-}
-declare -A bin
-tools=()
-for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; do
-  if p=$(find_tool "$t"); then
-    bin[$t]=$p
-    tools+=("$t")
-  else
-    echo "note: $t not built in $tools_dir; not tested"
-  fi
-done
-[ -n "${bin[layout-update]:-}" ] && [ -n "${bin[outages-update]:-}" ] || { echo "layout-update/outages-update missing" >&2; exit 1; }
+find_dashboard_tools "$tools_dir"
+[ -n "${bin[layout-update]:-}" ] || die "layout-update missing"
+[ -n "${bin[outages-update]:-}" ] || die "outages-update missing"
 
-"$fixture" "$work/gbpm.db" || { echo "fixture failed" >&2; exit 1; }
-export GBPM_HOME="$work/home"
+"$fixture" "$work/gbpm.db" || die "fixture failed"
 export GBPM_WAREHOUSE="sqlite:$work/gbpm.db"
 asof=2025-10-26T01:20:00Z
 email=dash@gbpm-test.iam.gserviceaccount.com
 
-# A throwaway service-account key, in Google's JSON key format.
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/key.pem" 2>/dev/null || exit 1
-jq -n --rawfile k "$work/key.pem" --arg e "$email" \
-  '{type:"service_account", project_id:"gbpm-test", private_key_id:"0123456789abcdef", private_key:$k,
-    client_email:$e, client_id:"112233", token_uri:"https://oauth2.invalid/token"}' >"$work/sa.json"
-chmod 600 "$work/sa.json"
+make_service_account "$email"
+start_fake google "$fake" --key-file "$work/sa.json" --state "$work/fake"
+url=$fake_url
+use_fake_google "$url"
 
-mkdir -p "$work/fake"
-"$fake" --key-file "$work/sa.json" --ca-out "$work/ca.pem" --state "$work/fake" >"$work/fake.out" 2>"$work/fake.err" &
-fake_pid=$!
-url=
-for _ in $(seq 1 200); do
-  url=$(head -n 1 "$work/fake.out" 2>/dev/null)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "fake-google did not start: $(cat "$work/fake.err")" >&2; exit 1; }
-
-export GOOGLE_APPLICATION_CREDENTIALS="$work/sa.json"
-export GBPM_GOOGLE_TOKEN_URL="$url/token"
-export GBPM_SHEETS_URL="$url"
-export GBPM_CA_FILE="$work/ca.pem"
-export GCE_METADATA_HOST=127.0.0.1:9  # never wait for a metadata server
-
-admin() { curl -sS --cacert "$work/ca.pem" "$@"; }
-new_sheet() { admin -X POST "$url/_fake/sheets" -d '{"title":"gbpm test","sheets":["Sheet1"]}' | jq -r .spreadsheetId; }
-stat_of() { admin "$url/_fake/sheets/$1/stats" | jq -r ".$2"; }
-content() { admin "$url/_fake/sheets/$1" | jq -S .sheets; }  # cells and tabs, without the counters
-uri() { jq -rn --arg r "$1" '$r|@uri'; }
-# The sheet's view of every range the dry-run text names, in the same format.
-render_like() {  # ID DRY_TEXT_FILE
-  local r
-  sed -n 's/^== \(.*\) ==$/\1/p' "$2" | while IFS= read -r r; do
-    admin "$url/_fake/sheets/$1/render?range=$(uri "$r")"
-  done
-}
-fault() { admin -X POST "$url/_fake/faults" -d "$1" >/dev/null; }
-clear_faults() { admin -X DELETE "$url/_fake/faults" >/dev/null; }
+new_sheet() { fake_curl -X POST "$url/_fake/sheets" -d '{"title":"gbpm test","sheets":["Sheet1"]}' | jq -r .spreadsheetId; }
+stat_of() { fake_curl "$url/_fake/sheets/$1/stats" | jq -r ".$2"; }
+content() { fake_curl "$url/_fake/sheets/$1" | jq -S .sheets; }  # cells and tabs, without the counters
+fault() { fake_curl -X POST "$url/_fake/faults" -d "$1" >/dev/null; }
+clear_faults() { fake_curl -X DELETE "$url/_fake/faults" >/dev/null; }
 
 # 1. Every tool into one fresh spreadsheet: values land, one write, ≤1 metadata read.
 id=$(new_sheet)
-[ -n "$id" ] && [ "$id" != null ] || { echo "cannot create a spreadsheet on the fake" >&2; exit 1; }
+if [ -z "$id" ] || [ "$id" = null ]; then die "cannot create a spreadsheet on the fake"; fi
 for t in "${tools[@]}"; do
   "${bin[$t]}" --sheet "gsheets:$id" --as-of "$asof" --dry-run >"$work/$t.dry" 2>"$work/err"
   check_rc $? 0 "$t --dry-run"
@@ -107,7 +57,7 @@ for t in "${tools[@]}"; do
   w1=$(stat_of "$id" writeRequests) m1=$(stat_of "$id" metadataReads)
   [ $((w1 - w0)) -eq 1 ] || fail "$t made $((w1 - w0)) write requests, expected exactly 1"
   [ $((m1 - m0)) -le 1 ] || fail "$t made $((m1 - m0)) metadata reads, expected at most 1"
-  render_like "$id" "$work/$t.dry" >"$work/$t.sheet"
+  sheet_ranges "$url" "$id" "$work/$t.dry" >"$work/$t.sheet"
   cmp -s "$work/$t.dry" "$work/$t.sheet" || fail "$t: sheet differs from --dry-run: $(diff "$work/$t.dry" "$work/$t.sheet" | head -n 8)"
   calls=$(jq -r .api_calls "$GBPM_HOME/runs/$t.json" 2>/dev/null)
   [ "${calls:-0}" -ge 2 ] || fail "$t run record api_calls=$calls, expected >= 2 (metadata + write)"
@@ -122,12 +72,12 @@ for t in "${tools[@]}"; do
   [ $(($(stat_of "$id" metadataReads) - m0)) -le 1 ] || fail "$t second run: more than one metadata read"
 done
 for t in "${tools[@]}"; do
-  render_like "$id" "$work/$t.dry" | cmp -s "$work/$t.dry" - || fail "$t: owned ranges changed by another tool"
+  sheet_ranges "$url" "$id" "$work/$t.dry" | cmp -s "$work/$t.dry" - || fail "$t: owned ranges changed by another tool"
 done
 
 # 2. Typed cells: numbers with number formats, text never a formula.
 dash='.sheets[] | select(.title=="Dashboard") | .cells'
-dump=$(admin "$url/_fake/sheets/$id")
+dump=$(fake_curl "$url/_fake/sheets/$id")
 [ "$(jq -r "$dash | .B5.userEnteredValue.numberValue" <<<"$dump")" = 26.5 ] || fail "B5 is not the number 26.5: $(jq -c "$dash | .B5" <<<"$dump")"
 [ "$(jq -r "$dash | .B5.userEnteredFormat.numberFormat.type" <<<"$dump")" = NUMBER ] || fail "B5 has no number format"
 [ "$(jq -r "$dash | .G31.userEnteredValue.stringValue" <<<"$dump")" = '=1+1, "quoted"' ] \
@@ -181,7 +131,7 @@ clear_faults
 unset GBPM_RETRY_ATTEMPTS GBPM_RETRY_DEADLINE
 
 # The sheet still serves the last good run after all that.
-render_like "$id" "$work/outages-update.dry" | cmp -s "$work/outages-update.dry" - || fail "outage rows not intact"
+sheet_ranges "$url" "$id" "$work/outages-update.dry" | cmp -s "$work/outages-update.dry" - || fail "outage rows not intact"
 
 # 5. No credentials at all → 78, saying what to do; nothing sent.
 w0=$(stat_of "$id" writeRequests)
@@ -191,8 +141,4 @@ check_rc $? 78 "layout-update without credentials"
 grep -q "GOOGLE_APPLICATION_CREDENTIALS" "$work/err" || fail "missing-credentials error does not say what to set: $(cat "$work/err")"
 [ "$(stat_of "$id" writeRequests)" = "$w0" ] || fail "a write reached the sheet without credentials"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "dashboard gsheets CLI tests passed (${tools[*]})"
+finish "dashboard gsheets CLI tests (${tools[*]})"

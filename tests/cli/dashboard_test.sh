@@ -7,14 +7,12 @@
 # warehouse, which writes "no data" cells), 78 for a missing warehouse file or
 # a bad --sheet URI.
 set -u
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 fixture=$1 layout=$2 outages=$3 daily=$4 realtime=$5 gsp=$6
 tools=("$layout" "$outages" "$daily" "$realtime" "$gsp")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export GBPM_HOME="$work/home"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-check_rc() { [ "$1" -eq "$2" ] || fail "$3: exit $1, expected $2"; }
+make_work
+isolate_env
 # line FILE N: line N of a CSV without its CR.
 line() { sed -n "${2}p" "$1" | tr -d '\r'; }
 # expect FILE N TEXT: line N is exactly TEXT.
@@ -23,7 +21,7 @@ expect() { [ "$(line "$1" "$2")" = "$3" ] || fail "$(basename "$1") row $2: got 
 expect_prefix() { [[ "$(line "$1" "$2")" == "$3"* ]] || fail "$(basename "$1") row $2: got [$(line "$1" "$2")], expected [$3...]"; }
 lines() { grep -c '' "$1"; }
 
-"$fixture" "$work/gbpm.db" || { echo "fixture failed" >&2; exit 1; }
+"$fixture" "$work/gbpm.db" || die "fixture failed"
 wh="sqlite:$work/gbpm.db"
 asof=2025-10-26T01:20:00Z
 
@@ -108,7 +106,7 @@ expect "$dash" 28 "⚠️ No market data in the warehouse for settlement day 202
 expect_prefix "$dash" 58 "TOTAL UNAVAILABLE CAPACITY"  # other tools' rows untouched
 
 # 3. An empty (but valid) warehouse: exit 0 and clear "no data" cells.
-"$fixture" "$work/empty.db" --empty || { echo "fixture --empty failed" >&2; exit 1; }
+"$fixture" "$work/empty.db" --empty || die "fixture --empty failed"
 for t in "${tools[@]}"; do
   "$t" --warehouse "sqlite:$work/empty.db" --sheet "dir:$work/empty" --as-of "$asof" 2>/dev/null
   check_rc $? 0 "$(basename "$t") on an empty warehouse"
@@ -185,8 +183,4 @@ for i in $(seq 1 10); do
   expect_prefix "$c/GSP.csv" 4 "N,National (all GB),26000"
 done
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)" >&2
-  exit 1
-fi
-echo "dashboard CLI tests passed"
+finish "dashboard CLI tests"

@@ -11,33 +11,18 @@
 # warehouse (dir drop -> iris-ingest -> SQLite), same --as-of.
 #   demo_cloud_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 src=$1
 build=$2
-for c in curl openssl; do
-  command -v "$c" >/dev/null || { echo "$c not installed; skipping (scripts/bootstrap installs it)"; exit 77; }
-done
-work=$(mktemp -d)
-fake_pid=
-cleanup() {
-  [[ -n "$fake_pid" ]] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-has() {  # NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then ok "$1"; else fail "$1: '$3' not in $2"; fi
-}
+need curl openssl
+make_work
 run_demo() {  # VAR ARGS...
   local var=$1 rc=0
   shift
   "$src/scripts/demo" --no-deps --build-dir "$build" --var "$var" "$@" >"$var.out" 2>"$var.err" || rc=$?
   if [[ $rc -ne 0 ]]; then
-    echo "FAIL scripts/demo $* exited $rc"
-    tail -n 30 "$var.out" "$var.err"
-    tail -n 20 "$var"/logs/*.log 2>/dev/null || true
-    exit 1
+    die "scripts/demo $* exited $rc"$'\n'"$(tail -n 30 "$var.out" "$var.err"; tail -n 20 "$var"/logs/*.log 2>/dev/null)"
   fi
 }
 
@@ -80,34 +65,18 @@ ok "scripts/demo (local) exits 0"
 
 # fake-google again, on the BigQuery state the demo left behind.
 state="$cloud/cloud/fake-google"
-[[ -s "$state/bigquery.db" ]] || { echo "FAIL no BigQuery state at $state/bigquery.db"; exit 1; }
-fake=
-for p in "$build/tests/fakes/fake-google/fake-google" "$build/tests/fakes/fake-google"; do
-  [[ -x "$p" && -f "$p" ]] && fake=$p && break
-done
-[[ -n "$fake" ]] || { echo "FAIL fake-google is not built in $build"; exit 1; }
-"$fake" --listen 127.0.0.1:0 --ca-out "$work/ca.pem" --state "$state" --key-file "$cloud/cloud/sa.json" \
-  >"$work/fake.out" 2>"$work/fake.err" &
-fake_pid=$!
-url=
-for _ in $(seq 1 200); do
-  url=$(head -n 1 "$work/fake.out" 2>/dev/null || true)
-  [[ -n "$url" && -s "$work/ca.pem" ]] && break
-  sleep 0.05
-done
-[[ -n "$url" ]] || { echo "FAIL fake-google did not start: $(cat "$work/fake.err")"; exit 1; }
+[[ -s "$state/bigquery.db" ]] || die "no BigQuery state at $state/bigquery.db"
+fake=$(tool_path "$build/tests/fakes" fake-google) || die "fake-google is not built in $build"
+start_fake google "$fake" --state "$state" --key-file "$cloud/cloud/sa.json"
+url=$fake_url
 
 as_of=2025-10-26T18:00:00Z
-tools_dir() {  # NAME -> the binary
-  local p
-  for p in "$build/tools/$1/$1" "$build/tools/$1"; do [[ -x "$p" && -f "$p" ]] && { echo "$p"; return; }; done
-  echo "missing-$1"
-}
 dry() {  # TOOL WAREHOUSE [ENV...] -> the dry run on stdout
   local tool=$1 warehouse=$2
   shift 2
   env -i PATH=/usr/bin:/bin HOME="$work/home-$tool" LANG=C.UTF-8 TZ=UTC GBPM_HOME="$work/home-$tool" \
-    GCE_METADATA_HOST=127.0.0.1:9 "$@" "$(tools_dir "$tool")" --warehouse "$warehouse" --sheet dir:"$work/unused" \
+    GCE_METADATA_HOST=127.0.0.1:9 "$@" "$(tool_path "$build/tools" "$tool" || echo "missing-$tool")" \
+    --warehouse "$warehouse" --sheet dir:"$work/unused" \
     --dry-run --as-of "$as_of"
 }
 for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; do
@@ -131,5 +100,4 @@ for t in layout-update daily-kpi outages-update realtime-dashboard gsp-update; d
   fi
 done
 
-[[ $failures -eq 0 ]] || { echo "$failures check(s) failed"; exit 1; }
-echo "all checks passed"
+finish "demo --cloud"

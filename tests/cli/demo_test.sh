@@ -8,24 +8,15 @@
 # message naming it.
 #   demo_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 src=$1
 build=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-has() {  # NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then ok "$1"; else fail "$1: '$3' not in $2"; fi
-}
+make_work
 var="$work/var"
 rc=0
 "$src/scripts/demo" --no-deps --build-dir "$build" --var "$var" >"$work/out" 2>"$work/err" || rc=$?
-if [[ $rc -ne 0 ]]; then
-  echo "FAIL scripts/demo exited $rc"
-  tail -n 30 "$work/out" "$work/err"
-  exit 1
-fi
+[[ $rc -eq 0 ]] || die "scripts/demo exited $rc"$'\n'"$(tail -n 30 "$work/out" "$work/err")"
 ok "scripts/demo exits 0"
 
 # The Dashboard tab as printed.
@@ -40,26 +31,40 @@ has "generator says the data is synthetic" "$work/out" "SYNTHETIC"
 has "FUELINST fresh as of the demo instant" "$work/out" "✅ FUELINST"
 # The index.html path, printed and real.
 html=$(sed -n 's/^Open the workbook: //p' "$work/out")
-[[ "$html" == "$var/dashboard/index.html" ]] && ok "prints the index.html path" || fail "index.html path: '$html'"
-[[ -s "$html" ]] && ok "index.html exists" || fail "no $html"
+if [[ "$html" == "$var/dashboard/index.html" ]]; then
+  ok "prints the index.html path"
+else
+  fail "index.html path: '$html'"
+fi
+if [[ -s "$html" ]]; then ok "index.html exists"; else fail "no $html"; fi
 for text in "GB DASHBOARD - Power" "TOTAL UNAVAILABLE CAPACITY" "<svg"; do has "index.html has $text" "$html" "$text"; done
 for tab in Dashboard Daily_Chart_Data Live_Raw_Gen GSP; do
-  [[ -s "$var/dashboard/$tab.csv" ]] && ok "tab $tab written" || fail "tab $tab missing"
+  if [[ -s "$var/dashboard/$tab.csv" ]]; then ok "tab $tab written"; else fail "tab $tab missing"; fi
 done
 # 2025-10-26 has 50 settlement periods: one Daily_Chart_Data row each (+ header).
 rows=$(grep -c '^2025-10-26,' "$var/dashboard/Daily_Chart_Data.csv" || true)
-[[ $rows -eq 50 ]] && ok "Daily_Chart_Data: 50 periods" || fail "Daily_Chart_Data has $rows rows for 2025-10-26"
+if [[ $rows -eq 50 ]]; then
+  ok "Daily_Chart_Data: 50 periods"
+else
+  fail "Daily_Chart_Data has $rows rows for 2025-10-26"
+fi
 has "drop labelled synthetic" "$var/drop/README.txt" "SYNTHETIC DEMO DATA"
-[[ -z "$(find "$var/drop" -mindepth 2 -name 'demo-*.json' -not -path '*/.*' | head -1)" ]] && ok "drop ingested" ||
+if [[ -z "$(find "$var/drop" -mindepth 2 -name 'demo-*.json' -not -path '*/.*' | head -1)" ]]; then
+  ok "drop ingested"
+else
   fail "messages left in the drop"
+fi
 
 # Re-runnable and deterministic.
 cp "$var/dashboard/Dashboard.csv" "$work/first.csv"
 rc=0
 "$src/scripts/demo" --no-deps --build-dir "$build" --var "$var" >"$work/out2" 2>"$work/err2" || rc=$?
-[[ $rc -eq 0 ]] && ok "second run exits 0" || { fail "second run exited $rc"; tail -n 20 "$work/err2"; }
-cmp -s "$work/first.csv" "$var/dashboard/Dashboard.csv" && ok "second run: same Dashboard" ||
+if [[ $rc -eq 0 ]]; then ok "second run exits 0"; else fail "second run exited $rc"; tail -n 20 "$work/err2"; fi
+if cmp -s "$work/first.csv" "$var/dashboard/Dashboard.csv"; then
+  ok "second run: same Dashboard"
+else
   fail "second run changed the Dashboard: $(diff "$work/first.csv" "$var/dashboard/Dashboard.csv" | head -6)"
+fi
 
 # A build without one of the five tools: a clear failure naming it.
 mkdir -p "$work/partial/tools" "$work/partial/scripts/demo-data"
@@ -68,8 +73,7 @@ rm -f "$work/partial/tools/gsp-update"
 ln -s "$build/scripts/demo-data/gbpm-demo-data" "$work/partial/scripts/demo-data/"
 rc=0
 "$src/scripts/demo" --no-deps --build-dir "$work/partial" --var "$work/var2" >"$work/out3" 2>"$work/err3" || rc=$?
-[[ $rc -ne 0 ]] && ok "missing tool: non-zero exit" || fail "missing tool: exit 0"
+if [[ $rc -ne 0 ]]; then ok "missing tool: non-zero exit"; else fail "missing tool: exit 0"; fi
 has "missing tool named" "$work/err3" "'gsp-update' is not built"
 
-[[ $failures -eq 0 ]] || { echo "$failures failure(s)"; exit 1; }
-echo "all demo checks passed"
+finish demo

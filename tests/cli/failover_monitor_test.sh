@@ -11,24 +11,27 @@
 # file: `systemd-analyze verify` clean and the security exposure reported.
 #   failover_monitor_test.sh FAILOVER_MONITOR [UNIT_FILE]
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 monitor=$(realpath "$1")
 unit=${2:-}
-command -v python3 >/dev/null || { echo "python3 not installed; skipping"; exit 77; }
-work=$(mktemp -d)
-primary_pid=""
+need python3
+make_work
 monitor_pid=""
-cleanup() {
-  [[ -n $monitor_pid ]] && kill -9 "$monitor_pid" 2>/dev/null || true
-  [[ -n $primary_pid ]] && kill -9 "$primary_pid" 2>/dev/null || true
-  for f in "$work"/*.pid; do [[ -f $f ]] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
+# The monitor first (so it starts no more jobs), then the jobs' own processes
+# (slow.sh and its grandchild), which are not this shell's jobs.
+stop_monitor_and_jobs() {
+  local f
+  [[ -z $monitor_pid ]] || kill -9 "$monitor_pid" 2>/dev/null || true
+  for f in "$work"/*.pid; do
+    if [[ -f $f ]]; then kill -9 "$(cat "$f")" 2>/dev/null || true; fi
+  done
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- monitor log" >&2; cat "$work"/monitor*.log >&2 || true; exit 1; }
+at_exit stop_monitor_and_jobs
+diagnostics() { echo "--- monitor log"; cat "$work"/monitor*.log || true; }
 
-unset GBPM_CONFIG GBPM_LOG_FORMAT NOTIFY_SOCKET WATCHDOG_USEC WATCHDOG_PID GBPM_FAILOVER_WEBHOOK_URL
-export GBPM_HOME="$work/home" GBPM_LOG_LEVEL=debug
+isolate_env
+export GBPM_LOG_LEVEL=debug
 mkdir -p "$GBPM_HOME"
 
 # The fake primary: /health answers from the mode file (healthy | degraded).
@@ -51,10 +54,9 @@ srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 print(srv.server_address[1], flush=True)
 srv.serve_forever()
 PY
-primary_pid=$!
-for _ in $(seq 50); do [[ -s $work/primary.port ]] && break; sleep 0.1; done
+wait_file "$work/primary.port" 5 || true
 port=$(cat "$work/primary.port")
-[[ -n $port ]] || fail "fake primary did not start"
+[[ -n $port ]] || die "fake primary did not start"
 
 # Jobs: a stamp per run, and a slow job (with a grandchild) that outlives its minute.
 cat > "$work/stamp.sh" <<'SH'
@@ -88,14 +90,12 @@ start_monitor() {
   "$monitor" > "$work/$1.out" 2> "$work/$1.log" &
   monitor_pid=$!
 }
+status_shows() { "$monitor" status 2>/dev/null | grep "$1" >/dev/null; }
 # Waits until `status` prints a line matching $1 (10 s at most).
 wait_status() {
-  for _ in $(seq 100); do
-    "$monitor" status 2>/dev/null | grep "$1" >/dev/null && return 0
-    sleep 0.1
-  done
-  "$monitor" status >&2 || true
-  fail "status never showed '$1'"
+  wait_until 10 status_shows "$1" && return 0
+  "$monitor" status || true
+  die "status never showed '$1'"
 }
 count() { [[ -f $1 ]] && wc -l < "$1" || echo 0; }
 alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^[^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
@@ -106,91 +106,79 @@ stop_monitor() {
   local rc=0
   wait "$monitor_pid" || rc=$?
   monitor_pid=""
-  [[ $rc -eq 0 ]] || fail "failover-monitor exited $rc after SIGTERM"
+  [[ $rc -eq 0 ]] || die "failover-monitor exited $rc after SIGTERM"
 }
 
 # 1. A healthy primary: STANDBY, no jobs.
-"$monitor" status | grep "state: unknown" >/dev/null || fail "status before the first run should say unknown"
+"$monitor" status | grep "state: unknown" >/dev/null || die "status before the first run should say unknown"
 start_monitor monitor1
 wait_status "last probe: healthy"
 sleep 1.5
-"$monitor" status | grep "state: STANDBY" >/dev/null || fail "not STANDBY with a healthy primary"
-[[ $(count "$work/stamps") -eq 0 ]] || fail "jobs ran while STANDBY"
+"$monitor" status | grep "state: STANDBY" >/dev/null || die "not STANDBY with a healthy primary"
+[[ $(count "$work/stamps") -eq 0 ]] || die "jobs ran while STANDBY"
 
 # 2. 503 while the host's port is open: still a failure; ACTIVE after exactly `fall` failures.
 echo degraded > "$work/mode"
 wait_status "state: ACTIVE"
-grep -q "primary check failed.*HTTP 503.*class=service_degraded" "$work/monitor1.log" || fail "503 not logged as service_degraded"
-[[ $(grep -c "takeover: STANDBY -> ACTIVE" "$work/monitor1.log") -eq 1 ]] || fail "expected exactly one takeover"
+grep -q "primary check failed.*HTTP 503.*class=service_degraded" "$work/monitor1.log" || die "503 not logged as service_degraded"
+[[ $(grep -c "takeover: STANDBY -> ACTIVE" "$work/monitor1.log") -eq 1 ]] || die "expected exactly one takeover"
 before_takeover=$(grep -n "takeover" "$work/monitor1.log" | head -1 | cut -d: -f1)
 [[ $(head -n "$before_takeover" "$work/monitor1.log" | grep -c "primary check failed") -eq 3 ]] ||
-  fail "takeover was not at the third failure"
+  die "takeover was not at the third failure"
 
 # 3. While ACTIVE: the */1 job runs every scheduled minute (one per second here); the slow one is skipped.
 sleep 5.5
 stamps=$(count "$work/stamps")
-[[ $stamps -ge 4 && $stamps -le 7 ]] || fail "expected 4..7 runs of the */1 job in ~5.5 scheduled minutes, got $stamps"
-python3 - "$work/stamps" <<'PY' || fail "runs of the */1 job were not one per scheduled minute"
+[[ $stamps -ge 4 && $stamps -le 7 ]] || die "expected 4..7 runs of the */1 job in ~5.5 scheduled minutes, got $stamps"
+python3 - "$work/stamps" <<'PY' || die "runs of the */1 job were not one per scheduled minute"
 import sys
 t = [float(x) for x in open(sys.argv[1])]
 gaps = [b - a for a, b in zip(t, t[1:])]
 assert all(0.5 < g < 1.6 for g in gaps), gaps
 PY
 logged=$(count "$work/stamp.log")  # a run may be in flight: the script stamps, then prints
-[[ $logged -ge $((stamps - 1)) && $logged -le $(count "$work/stamps") ]] || fail "job output not appended to its log"
-[[ $(count "$work/slow.starts") -eq 1 ]] || fail "the slow job ran $(count "$work/slow.starts") times; it must not overlap itself"
-grep -q "job skipped: previous run still going.*job=slow.sh" "$work/monitor1.log" || fail "skip not logged"
-"$monitor" status | grep "job slow.sh (\*/1 \* \* \* \*): started 1, skipped [1-9]" >/dev/null || fail "status lacks job counters"
+[[ $logged -ge $((stamps - 1)) && $logged -le $(count "$work/stamps") ]] || die "job output not appended to its log"
+[[ $(count "$work/slow.starts") -eq 1 ]] || die "the slow job ran $(count "$work/slow.starts") times; it must not overlap itself"
+grep -q "job skipped: previous run still going.*job=slow.sh" "$work/monitor1.log" || die "skip not logged"
+"$monitor" status | grep "job slow.sh (\*/1 \* \* \* \*): started 1, skipped [1-9]" >/dev/null || die "status lacks job counters"
 
 # 4. SIGTERM: exit 0, the slow job and its grandchild are gone, nothing left in the job's group.
 slow_pid=$(cat "$work/slow.pid")
 slow_child=$(cat "$work/slow.child.pid")
-alive "$slow_pid" || fail "slow job should be running before SIGTERM"
+alive "$slow_pid" || die "slow job should be running before SIGTERM"
 stop_monitor
-alive "$slow_pid" && fail "job $slow_pid survived the monitor's SIGTERM"
-gone "$slow_pid" || fail "processes left in the job's process group: $(ps -o pid,stat,cmd -g "$slow_pid" || true)"
-alive "$slow_child" && fail "grandchild $slow_child survived the monitor's SIGTERM"
-"$monitor" status | grep "state: ACTIVE" >/dev/null || fail "state after SIGTERM should still be ACTIVE"
+alive "$slow_pid" && die "job $slow_pid survived the monitor's SIGTERM"
+gone "$slow_pid" || die "processes left in the job's process group: $(ps -o pid,stat,cmd -g "$slow_pid" || true)"
+alive "$slow_child" && die "grandchild $slow_child survived the monitor's SIGTERM"
+"$monitor" status | grep "state: ACTIVE" >/dev/null || die "state after SIGTERM should still be ACTIVE"
 
 # 5. Restart while ACTIVE stays ACTIVE at once (before any failed check) and says so.
 stamps_before=$(count "$work/stamps")
 start_monitor monitor2
-for _ in $(seq 50); do grep -q "restarted while ACTIVE" "$work/monitor2.log" && break; sleep 0.1; done
-grep -q "restarted while ACTIVE" "$work/monitor2.log" || fail "restart while ACTIVE not logged"
-grep -q "takeover" "$work/monitor2.log" && fail "a restart while ACTIVE must not count as a new takeover"
+wait_until 5 grep -q "restarted while ACTIVE" "$work/monitor2.log" || true
+grep -q "restarted while ACTIVE" "$work/monitor2.log" || die "restart while ACTIVE not logged"
+grep -q "takeover" "$work/monitor2.log" && die "a restart while ACTIVE must not count as a new takeover"
 sleep 2.5
-[[ $(count "$work/stamps") -gt $stamps_before ]] || fail "jobs did not resume after the restart"
+[[ $(count "$work/stamps") -gt $stamps_before ]] || die "jobs did not resume after the restart"
 
 # 6. Recovery: STANDBY after `rise` healthy checks (hold-down long over), then no more runs.
 echo healthy > "$work/mode"
 wait_status "state: STANDBY"
-grep -q "failback: ACTIVE -> STANDBY.*2 consecutive healthy checks" "$work/monitor2.log" || fail "failback not logged"
+grep -q "failback: ACTIVE -> STANDBY.*2 consecutive healthy checks" "$work/monitor2.log" || die "failback not logged"
 sleep 0.5
 settled=$(count "$work/stamps")
 sleep 2.5
-[[ $(count "$work/stamps") -eq $settled ]] || fail "jobs kept running after STANDBY"
-"$monitor" status | grep "failbacks: 1" >/dev/null || fail "status lacks the failback"
+[[ $(count "$work/stamps") -eq $settled ]] || die "jobs kept running after STANDBY"
+"$monitor" status | grep "failbacks: 1" >/dev/null || die "status lacks the failback"
 slow_pid=$(cat "$work/slow.pid")
 stop_monitor
-alive "$slow_pid" && fail "job $slow_pid survived the monitor's SIGTERM"
-gone "$slow_pid" || fail "processes left in the job's process group"
-[[ -z $(pgrep -f "$work/slow.sh" || true) ]] || fail "a slow.sh process is left over"
+alive "$slow_pid" && die "job $slow_pid survived the monitor's SIGTERM"
+gone "$slow_pid" || die "processes left in the job's process group"
+[[ -z $(pgrep -f "$work/slow.sh" || true) ]] || die "a slow.sh process is left over"
 
 # 7. The unit file: `systemd-analyze verify` clean, exposure reported (<= 2.5).
 if [[ -n $unit ]] && command -v systemd-analyze >/dev/null; then
-  sed "s#^ExecStart=/usr/local/bin/failover-monitor#ExecStart=$monitor#" "$unit" > "$work/failover-monitor.service"
-  for key in Type=notify WatchdogSec= Restart=on-failure ProtectSystem=strict NoNewPrivileges=yes StateDirectory=gbpm \
-    KillMode=control-group LogsDirectory=gbpm GBPM_HOME=/var/lib/gbpm; do
-    grep -q -- "$key" "$work/failover-monitor.service" || fail "unit: $key missing"
-  done
-  if ! out=$(systemd-analyze verify "$work/failover-monitor.service" 2>&1) || [[ -n $out ]]; then
-    fail "systemd-analyze verify: $out"
-  fi
-  if sec=$(systemd-analyze security --offline=yes "$work/failover-monitor.service" 2>&1); then
-    score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$sec")
-    echo "systemd-analyze security exposure: $score"
-    [[ -n $score ]] || fail "no exposure score"
-    awk -v s="$score" 'BEGIN { exit !(s <= 2.5) }' || fail "exposure $score > 2.5"
-  fi
+  check_unit "$unit" "$monitor" Type=notify WatchdogSec= Restart=on-failure ProtectSystem=strict NoNewPrivileges=yes \
+    StateDirectory=gbpm KillMode=control-group LogsDirectory=gbpm GBPM_HOME=/var/lib/gbpm
 fi
 echo "failover-monitor CLI test passed"

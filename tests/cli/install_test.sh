@@ -10,17 +10,11 @@
 # Binaries are stubs in a fake build directory, so the test checks the
 # installer, not the build.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 src=$1
 install="$src/scripts/install"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-check() {  # NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
-}
-code() { set +e; "$@" >"$work/out" 2>"$work/err"; echo $?; set -e; }
+make_work
 mode() { stat -c %a "$1" 2>/dev/null || echo none; }
 
 # A fake build directory: one stub per tools/<tool>/main.cpp.
@@ -36,14 +30,22 @@ dest="$work/dest"
 run_install() { DESTDIR="$dest" "$install" --build-dir "$work/build" --prefix /opt/gbpm --sysconfdir /etc/opt "$@"; }
 
 check "--help exits 0" 0 "$(code "$install" --help)"
-grep -q -- "--prefix" "$work/out" && grep -q DESTDIR "$work/out" && ok "--help documents --prefix and DESTDIR" ||
+if grep -q -- "--prefix" "$work/out" && grep -q DESTDIR "$work/out"; then
+  ok "--help documents --prefix and DESTDIR"
+else
   fail "--help does not document --prefix/DESTDIR"
+fi
 check "unknown option is a usage error" 64 "$(code "$install" --frobnicate)"
 check "relative prefix is a usage error" 64 "$(code env DESTDIR="$dest" "$install" --prefix opt/gbpm --build-dir "$work/build")"
+# shellcheck disable=SC2016 # '/opt/$x' is meant literally: the shell syntax under test
 check "prefix with shell syntax is a usage error" 64 "$(code env DESTDIR="$dest" "$install" --prefix '/opt/$x' --build-dir "$work/build")"
 check "missing build dir fails" 1 "$(code env DESTDIR="$dest" "$install" --build-dir "$work/nope")"
-grep -q "build first" "$work/err" && ok "missing build says to build first" || fail "no hint: $(cat "$work/err")"
-[[ ! -e "$dest" ]] && ok "failed runs wrote nothing" || fail "failed runs wrote into DESTDIR"
+if grep -q "build first" "$work/err"; then
+  ok "missing build says to build first"
+else
+  fail "no hint: $(cat "$work/err")"
+fi
+if [[ ! -e "$dest" ]]; then ok "failed runs wrote nothing"; else fail "failed runs wrote into DESTDIR"; fi
 
 # --- first install ---------------------------------------------------------------
 touch "$work/stamp"
@@ -63,21 +65,32 @@ done
 check "config template mode (readable by root and the gbpm group only)" 640 "$(mode "$dest/etc/opt/gbpm/gbpm.env")"
 check "credentials dir mode" 750 "$(mode "$dest/etc/opt/gbpm/credentials")"
 check "cron.d file mode (cron ignores group/other-writable files)" 644 "$(mode "$dest/etc/cron.d/gbpm")"
-[[ -d "$dest/var/lib/gbpm" && -d "$dest/var/log/gbpm" ]] && ok "state and log dirs" || fail "no /var/lib/gbpm or /var/log/gbpm"
-cmp -s "$src/crontab/gbpm.env.example" "$dest/etc/opt/gbpm/gbpm.env" && ok "gbpm.env is the template" ||
+if [[ -d "$dest/var/lib/gbpm" && -d "$dest/var/log/gbpm" ]]; then
+  ok "state and log dirs"
+else
+  fail "no /var/lib/gbpm or /var/log/gbpm"
+fi
+if cmp -s "$src/crontab/gbpm.env.example" "$dest/etc/opt/gbpm/gbpm.env"; then
+  ok "gbpm.env is the template"
+else
   fail "gbpm.env differs from the template"
+fi
 units=$(cd "$src/crontab/systemd" && ls -- *.service *.timer)
 for u in $units; do [[ -f "$dest/etc/systemd/system/$u" ]] || fail "unit $u not installed"; done
 ok "$(wc -w <<<"$units") units installed"
 outside=$(find "$work" -mindepth 1 -newer "$work/stamp" -not -path "$dest" -not -path "$dest/*" -not -path "$work/out" \
   -not -path "$work/err" | head -3)
-[[ -z "$outside" ]] && ok "nothing written outside DESTDIR" || fail "written outside DESTDIR: $outside"
+if [[ -z "$outside" ]]; then ok "nothing written outside DESTDIR"; else fail "written outside DESTDIR: $outside"; fi
 
 # --- rewritten paths -------------------------------------------------------------------
 cron="$dest/etc/cron.d/gbpm"
 left=$(grep -l '^[^#]*\(/usr/local\|/etc/gbpm\b\)' "$cron" "$dest"/etc/systemd/system/* \
   "$dest/opt/gbpm/share/gbpm/gbpm.crontab" "$dest"/opt/gbpm/share/gbpm/systemd/* 2>/dev/null || true)
-[[ -z "$left" ]] && ok "no /usr/local or /etc/gbpm left in the crontab and units" || fail "unrewritten paths in: $left"
+if [[ -z "$left" ]]; then
+  ok "no /usr/local or /etc/gbpm left in the crontab and units"
+else
+  fail "unrewritten paths in: $left"
+fi
 jobs=0
 while read -r line; do
   [[ -z "$line" || "$line" == \#* ]] && continue
@@ -98,48 +111,80 @@ for s in "$dest"/etc/systemd/system/*.service; do
   [[ "$exe" == /opt/gbpm/bin/* ]] || fail "$(basename "$s"): ExecStart=$exe is not under the prefix"
 done
 ok "every ExecStart under /opt/gbpm/bin"
-grep -q '^ExecStart=/opt/gbpm/bin/layout-update --config /etc/opt/gbpm/gbpm.env$' \
-  "$dest/etc/systemd/system/gbpm-layout-update.service" && ok "timer service ExecStart rewritten" ||
+if grep -q '^ExecStart=/opt/gbpm/bin/layout-update --config /etc/opt/gbpm/gbpm.env$' \
+  "$dest/etc/systemd/system/gbpm-layout-update.service"; then
+  ok "timer service ExecStart rewritten"
+else
   fail "gbpm-layout-update.service ExecStart: $(grep ExecStart "$dest/etc/systemd/system/gbpm-layout-update.service")"
-grep -q '^Documentation=file:/opt/gbpm/share/doc/gbpm/README.md$' "$dest/etc/systemd/system/gbpm-daily-kpi.service" &&
-  ok "Documentation= points at the installed README" || fail "Documentation= not rewritten"
+fi
+if grep -q '^Documentation=file:/opt/gbpm/share/doc/gbpm/README.md$' "$dest/etc/systemd/system/gbpm-daily-kpi.service"; then
+  ok "Documentation= points at the installed README"
+else
+  fail "Documentation= not rewritten"
+fi
 # The rewrite changes only paths: the installed crontab is the source with paths swapped.
-diff <(sed 's#/opt/gbpm/bin#/usr/local/bin#g; s#/etc/opt/gbpm/#/etc/gbpm/#g' "$cron") "$src/crontab/gbpm.crontab" >/dev/null &&
-  ok "crontab otherwise unchanged" || fail "crontab changed beyond paths"
+if diff <(sed 's#/opt/gbpm/bin#/usr/local/bin#g; s#/etc/opt/gbpm/#/etc/gbpm/#g' "$cron") "$src/crontab/gbpm.crontab" >/dev/null; then
+  ok "crontab otherwise unchanged"
+else
+  fail "crontab changed beyond paths"
+fi
 
 # --- re-run: idempotent, config kept -------------------------------------------------------
 printf 'GBPM_SHEET=gsheets:my-own-sheet\n' >"$dest/etc/opt/gbpm/gbpm.env"
 (cd "$dest" && find . -printf '%p %m\n' | sort && find . -type f -not -path ./etc/opt/gbpm/gbpm.env -exec md5sum {} + | sort) >"$work/tree1"
 check "second install exits 0" 0 "$(code run_install)"
-grep -q "left as it is" "$work/out" && ok "second install says the config is kept" || fail "no note about the kept config"
+if grep -q "left as it is" "$work/out"; then
+  ok "second install says the config is kept"
+else
+  fail "no note about the kept config"
+fi
 check "existing gbpm.env not overwritten" "GBPM_SHEET=gsheets:my-own-sheet" "$(cat "$dest/etc/opt/gbpm/gbpm.env")"
 (cd "$dest" && find . -printf '%p %m\n' | sort && find . -type f -not -path ./etc/opt/gbpm/gbpm.env -exec md5sum {} + | sort) >"$work/tree2"
-cmp -s "$work/tree1" "$work/tree2" && ok "re-run leaves the same tree" || fail "re-run changed the tree: $(diff "$work/tree1" "$work/tree2" | head -5)"
+if cmp -s "$work/tree1" "$work/tree2"; then
+  ok "re-run leaves the same tree"
+else
+  fail "re-run changed the tree: $(diff "$work/tree1" "$work/tree2" | head -5)"
+fi
 
 # A locally edited unit is replaced, the edit kept as .orig.
 echo "# local edit" >>"$dest/etc/systemd/system/gbpm-gsp-update.service"
 check "third install exits 0" 0 "$(code run_install)"
-grep -q "local edit" "$dest/etc/systemd/system/gbpm-gsp-update.service.orig" && ok "edited unit kept as .orig" ||
+if grep -q "local edit" "$dest/etc/systemd/system/gbpm-gsp-update.service.orig"; then
+  ok "edited unit kept as .orig"
+else
   fail "edited unit not kept"
-grep -q "local edit" "$dest/etc/systemd/system/gbpm-gsp-update.service" && fail "edited unit not replaced" || true
+fi
+if grep -q "local edit" "$dest/etc/systemd/system/gbpm-gsp-update.service"; then fail "edited unit not replaced"; fi
 
 # --- --no-cron (timers instead) -----------------------------------------------------------------
 dest2="$work/dest2"
 check "--no-cron exits 0" 0 "$(code env DESTDIR="$dest2" "$install" --build-dir "$work/build" --no-cron)"
-[[ ! -e "$dest2/etc/cron.d/gbpm" ]] && ok "--no-cron installs no cron.d file" || fail "--no-cron installed cron.d/gbpm"
-[[ -f "$dest2/etc/systemd/system/gbpm-layout-update.timer" ]] && ok "--no-cron still installs the timers" ||
+if [[ ! -e "$dest2/etc/cron.d/gbpm" ]]; then
+  ok "--no-cron installs no cron.d file"
+else
+  fail "--no-cron installed cron.d/gbpm"
+fi
+if [[ -f "$dest2/etc/systemd/system/gbpm-layout-update.timer" ]]; then
+  ok "--no-cron still installs the timers"
+else
   fail "no timers with --no-cron"
-grep -q '^ExecStart=/usr/local/bin/layout-update --config /etc/gbpm/gbpm.env$' \
-  "$dest2/etc/systemd/system/gbpm-layout-update.service" && ok "default prefix /usr/local, config /etc/gbpm" ||
+fi
+if grep -q '^ExecStart=/usr/local/bin/layout-update --config /etc/gbpm/gbpm.env$' \
+  "$dest2/etc/systemd/system/gbpm-layout-update.service"; then
+  ok "default prefix /usr/local, config /etc/gbpm"
+else
   fail "default paths wrong"
+fi
 
 # --- the template documents every known key ----------------------------------------------------
 keys=$(grep -o '{"GBPM_[A-Z0-9_]*"' "$src/lib/core/config.cpp" | tr -d '{"' | sort -u)
 [[ -n "$keys" ]] || fail "no keys found in lib/core/config.cpp"
 undocumented=()
 for k in $keys; do grep -Eq "^#?$k=" "$src/crontab/gbpm.env.example" || undocumented+=("$k"); done
-[[ ${#undocumented[@]} -eq 0 ]] && ok "gbpm.env.example documents all $(wc -w <<<"$keys") known keys" ||
+if [[ ${#undocumented[@]} -eq 0 ]]; then
+  ok "gbpm.env.example documents all $(wc -w <<<"$keys") known keys"
+else
   fail "gbpm.env.example lacks: ${undocumented[*]}"
+fi
 
-[[ $failures -eq 0 ]] || { echo "$failures failure(s)"; exit 1; }
-echo "all install checks passed"
+finish install

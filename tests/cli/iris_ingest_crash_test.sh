@@ -7,15 +7,14 @@
 # empty, and the quarantine holds the malformed messages and nothing valid.
 #   iris_ingest_crash_test.sh IRIS_INGEST [MESSAGES] [KILLS]
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ingest=$1
 messages=${2:-3000}
 kills=${3:-15}
-command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed; skipping"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 not installed; skipping"; exit 77; }
-work=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-export GBPM_HOME="$work/home"
-unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_IRIS_SOURCE GBPM_LOG_LEVEL GBPM_LOG_FORMAT NOTIFY_SOCKET WATCHDOG_USEC
+need sqlite3 python3
+make_work
+isolate_env
 drop="$work/drop"
 db="$work/gbpm.db"
 
@@ -93,10 +92,6 @@ remaining=$(left)
   echo "FAIL final drain"; cat "$work/err.final"; exit 1
 }
 
-failures=0
-check() {
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
 q() { sqlite3 "$db" "$1"; }
 echo "killed $killed of $runs runs mid-drain; $remaining of $messages files were left for the final drain"
 # The kills must have hit runs that were storing, or the test proves nothing.
@@ -110,4 +105,4 @@ check "only the malformed are quarantined" "$want_bad" "$(q "SELECT count(*) FRO
 check "nothing valid quarantined" 0 "$(q "SELECT count(*) FROM quarantine WHERE source_ref NOT LIKE '%\_bad.json' ESCAPE '\\'")"
 check "drop empty" 0 "$(find "$drop" -path "$drop/.quarantine" -prune -o -type f -print | wc -l)"
 check "quarantined files" "$want_bad" "$(find "$drop/.quarantine" -name '*_bad.json' | wc -l)"
-[[ $failures -eq 0 ]]
+finish "iris-ingest dir: crash"

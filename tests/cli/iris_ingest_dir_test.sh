@@ -4,22 +4,13 @@
 # → row counts checked with the sqlite3 CLI, the drop emptied, the malformed
 # message in .quarantine/, replays idempotent, --keep, SIGTERM, systemd notify.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ingest=$1
 fixtures="${GBPM_FIXTURES:?GBPM_FIXTURES must point at tests/fixtures}/elexon/iris"
-command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed; skipping"; exit 77; }
-work=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-export GBPM_HOME="$work/home"
-unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_IRIS_SOURCE GBPM_LOG_LEVEL GBPM_LOG_FORMAT NOTIFY_SOCKET WATCHDOG_USEC
-failures=0
-pass=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then pass=$((pass + 1)); else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-contains() {  # contains NAME HAYSTACK NEEDLE
-  if [[ "$2" == *"$3"* ]]; then pass=$((pass + 1)); else echo "FAIL $1: '$3' not in: $2"; failures=$((failures + 1)); fi
-}
-code() { set +e; "$@" >"$work/out" 2>"$work/err"; echo $?; set -e; }
+need sqlite3
+make_work
+isolate_env
 db="$work/gbpm.db"
 q() { sqlite3 "$db" "$1"; }
 drop="$work/drop"
@@ -97,15 +88,15 @@ with open(sys.argv[2], "a", buffering=1) as log:
         log.write(s.recv(65536).decode() + "\n---\n")
 PY
   listener=$!
-  for _ in $(seq 50); do [[ -S "$work/notify.sock" ]] && break; sleep 0.1; done
+  wait_until 5 test -S "$work/notify.sock" || true
   NOTIFY_SOCKET="$work/notify.sock" WATCHDOG_USEC=1000000 "$ingest" --source "dir:$drop" --warehouse "sqlite:$db" \
     >"$work/cont.out" 2>"$work/cont.err" &
   pid=$!
-  for _ in $(seq 50); do grep -q 'READY=1' "$work/notify.log" 2>/dev/null && break; sleep 0.1; done
+  wait_until 5 grep -q 'READY=1' "$work/notify.log" 2>/dev/null || true
   contains "READY=1 sent" "$(cat "$work/notify.log" 2>/dev/null)" "READY=1"
   mkdir -p "$drop/MID"
   cp "$fixtures/MID.json" "$drop/MID/MID_live_1.json"
-  for _ in $(seq 100); do [[ -e "$drop/MID/MID_live_1.json" ]] || break; sleep 0.1; done
+  wait_until 10 test ! -e "$drop/MID/MID_live_1.json" || true
   check "continuous mode picks up a new file" 0 "$(files_left "$drop")"
   sleep 1.2
   contains "watchdog pinged" "$(cat "$work/notify.log")" "WATCHDOG=1"
@@ -131,5 +122,4 @@ if command -v script >/dev/null; then
   check "TTY: drained" 0 "$(files_left "$drop")"
 fi
 
-echo "iris-ingest dir: $pass passed, $failures failed"
-[[ $failures -eq 0 ]]
+finish "iris-ingest dir"

@@ -7,18 +7,17 @@
 # message) is printed as a multiple of the message size.
 #   iris_ingest_memory_test.sh IRIS_INGEST [MEGABYTES=25]
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ingest=$1
 megabytes=${2:-25}
-command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed; skipping"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 not installed; skipping"; exit 77; }
+need sqlite3 python3
 [[ -x /usr/bin/time ]] || { echo "GNU time not installed; skipping"; exit 77; }
 if ldd "$ingest" 2>/dev/null | grep -e libasan -e libtsan >/dev/null; then
   echo "sanitizer build: RSS is not meaningful; skipping"; exit 77
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export GBPM_HOME="$work/home"
-unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_IRIS_SOURCE GBPM_LOG_LEVEL GBPM_LOG_FORMAT NOTIFY_SOCKET WATCHDOG_USEC
+make_work
+isolate_env
 
 # Writes DROP/FUELINST/<name>.json of about MB megabytes; prints its records.
 make_message() {
@@ -51,7 +50,7 @@ PY
 # Peak RSS (KB) of one --once drain of DROP into DB.
 drain() {
   /usr/bin/time -f '%M %e' -o "$work/time.$3" "$ingest" --source "dir:$1" --once --warehouse "sqlite:$2" -q \
-    2>"$work/err.$3" || { echo "FAIL drain $3"; cat "$work/err.$3"; exit 1; }
+    2>"$work/err.$3" || die "drain $3: $(cat "$work/err.$3")"
   cat "$work/time.$3"
 }
 
@@ -64,11 +63,9 @@ limit_kb=$((4 * bytes / 1024 + 30 * 1024))
 ratio=$(awk -v p="$big_kb" -v b="$base_kb" -v m="$bytes" 'BEGIN { printf "%.2f", (p - b) * 1024 / m }')
 echo "message: $bytes bytes, $records records; peak RSS ${big_kb} KB = baseline ${base_kb} KB + ${ratio} x the message (limit ${limit_kb} KB); ${seconds} s"
 
-failures=0
-check() {
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
 check "every record stored" "$records" "$(sqlite3 "$work/big.db" 'SELECT count(*) FROM bmrs_fuelinst_iris')"
 check "the file was removed" 0 "$(find "$work/big/FUELINST" -type f | wc -l)"
-check "peak RSS within 4 x message + 30 MB" yes "$( ((big_kb <= limit_kb)) && echo yes || echo "no (${big_kb} KB)")"
-[[ $failures -eq 0 ]]
+within=yes
+((big_kb <= limit_kb)) || within="no (${big_kb} KB)"
+check "peak RSS within 4 x message + 30 MB" yes "$within"
+finish "iris-ingest memory"

@@ -9,14 +9,12 @@
 #   units_verify_test.sh CRONTAB_DIR      (the repository's crontab/)
 # Skips (77) without systemd-analyze.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dir=$1
 crontab="$dir/gbpm.crontab"
-command -v systemd-analyze >/dev/null || { echo "systemd-analyze not installed; skipping"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
+need systemd-analyze
+make_work
 
 # --- cron field expansion: numbers, *, a-b, */n, a-b/n, lists ---------------------
 expand() {  # FIELD MIN MAX → one number per line
@@ -46,7 +44,7 @@ cron_times() {  # MINUTE HOUR
 }
 
 # --- the crontab ------------------------------------------------------------------------
-[[ -f "$crontab" ]] || { echo "FAIL no $crontab"; exit 1; }
+[[ -f "$crontab" ]] || die "no $crontab"
 declare -A job_min job_hour job_args
 while read -r line; do
   [[ -z "$line" || "$line" == \#* || "$line" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] && continue
@@ -73,15 +71,19 @@ done
 # Staggered: no two jobs fire in the same minute of the day.
 for t in "${!job_min[@]}"; do cron_times "${job_min[$t]}" "${job_hour[$t]}" | sed "s/\$/ $t/"; done >"$work/all"
 clashes=$(awk '{ n[$1]++; who[$1] = who[$1] " " $2 } END { for (k in n) if (n[k] > 1) print k ":" who[k] }' "$work/all" | sort | head -5)
-[[ -z "$clashes" ]] && ok "crontab: ${#job_min[@]} jobs, none start in the same minute" || fail "jobs start together: $clashes"
+if [[ -z "$clashes" ]]; then
+  ok "crontab: ${#job_min[@]} jobs, none start in the same minute"
+else
+  fail "jobs start together: $clashes"
+fi
 
 # --- systemd-analyze verify -----------------------------------------------------------------
 mkdir -p "$work/units" "$work/bin"
 cp "$dir"/systemd/*.service "$dir"/systemd/*.timer "$work/units/" 2>/dev/null || true
-for exe in $(sed -n 's#^ExecStart=[-@:+!]*/usr/local/bin/\([^ ]*\).*#\1#p' "$work"/units/*.service | sort -u); do
+while read -r exe; do
   printf '#!/bin/sh\nexit 0\n' >"$work/bin/$exe"
   chmod +x "$work/bin/$exe"
-done
+done < <(sed -n 's#^ExecStart=[-@:+!]*/usr/local/bin/\([^ ]*\).*#\1#p' "$work"/units/*.service | sort -u)
 sed -i "s#/usr/local/bin/#$work/bin/#g" "$work"/units/*.service
 for u in "$work"/units/*; do
   name=$(basename "$u")
@@ -131,5 +133,4 @@ for timer in "$dir"/systemd/gbpm-*.timer; do
   fi
 done
 [[ $timers -eq 6 ]] || fail "expected 6 gbpm-*.timer units (5 dashboard jobs + bmrs-backfill), found $timers"
-[[ $failures -eq 0 ]] || { echo "$failures failure(s)"; exit 1; }
-echo "all unit checks passed"
+finish "units and crontab"

@@ -12,6 +12,8 @@
 # GBPM_BQ_CONFORMANCE_AUTH=token skips the OAuth flow and hands gcloud an
 # access token the fake issued directly (to debug the BigQuery half alone).
 set -euo pipefail
+# shellcheck source=../cli/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../cli/lib.sh"
 
 server=${1:?usage: bq_conformance.sh PATH/TO/bq_conformance_server}
 for tool in bq gcloud python3; do
@@ -21,33 +23,13 @@ for tool in bq gcloud python3; do
   fi
 done
 
-work=$(mktemp -d /tmp/gbpm-bq-conformance.XXXXXX)
-server_pid=
-cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- fake server log:" >&2
-  cat "$work/server.log" >&2 || true
-  exit 1
-}
+make_work
+diagnostics() { echo "--- fake server log:"; cat "$work/server.err" || true; }
 
 project=gbpm-conformance
 mkdir -p "$work/state" "$work/home"
-"$server" --state "$work/state" --ca-out "$work/ca.pem" --key-out "$work/sa.json" --token-out "$work/token" \
-  --page-size 2 >"$work/url" 2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 100); do
-  [[ -s "$work/url" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || fail "the fake server exited"
-  sleep 0.1
-done
-url=$(head -n1 "$work/url")
-[[ "$url" == https://* ]] || fail "no URL from the fake server"
+start_fake server "$server" --state "$work/state" --key-out "$work/sa.json" --token-out "$work/token" --page-size 2
+url=$fake_url
 echo "fake BigQuery at $url"
 
 # The key names the fake's token endpoint, as a real key names Google's.
@@ -75,7 +57,7 @@ else
   gcloud config set auth/token_host "$url/token" >/dev/null 2>&1
   if ! gcloud auth activate-service-account --key-file="$work/sa.json" >"$work/gcloud.log" 2>&1; then
     cat "$work/gcloud.log" >&2
-    fail "gcloud auth activate-service-account against the fake token endpoint failed"
+    die "gcloud auth activate-service-account against the fake token endpoint failed"
   fi
 fi
 
@@ -85,12 +67,12 @@ run() {  # run NAME CMD... : runs a bq command, fails the test with its output
   shift
   if ! "$@" >"$work/$name.out" 2>"$work/$name.err"; then
     cat "$work/$name.out" "$work/$name.err" >&2
-    fail "$name: '$*' exited non-zero"
+    die "$name: '$*' exited non-zero"
   fi
 }
-check() {  # check NAME PYTHON-EXPR : asserts on the JSON/CSV output of NAME
+check_output() {  # check_output NAME PYTHON-EXPR : asserts on the JSON/CSV output of NAME
   local name=$1 expr=$2
-  python3 - "$work/$name.out" "$expr" <<'EOF' || fail "$name: check failed: $expr (output: $(cat "$work/$name.out"))"
+  python3 - "$work/$name.out" "$expr" <<'EOF' || die "$name: check failed: $expr (output: $(cat "$work/$name.out"))"
 import csv, io, json, sys
 text = open(sys.argv[1]).read()
 try:
@@ -115,34 +97,36 @@ EOF
 run insert "${bq[@]}" insert demo.gen "$work/rows.json"
 
 run ls "${bq[@]}" --format=json ls
-check ls '[d["datasetReference"]["datasetId"] for d in out] == ["demo"]'
+check_output ls '[d["datasetReference"]["datasetId"] for d in out] == ["demo"]'
 run ls_tables "${bq[@]}" --format=json ls demo
-check ls_tables '[t["tableReference"]["tableId"] for t in out] == ["gen"] and out[0]["timePartitioning"]["type"] == "DAY"'
+check_output ls_tables '[t["tableReference"]["tableId"] for t in out] == ["gen"] and out[0]["timePartitioning"]["type"] == "DAY"'
 
 run show "${bq[@]}" --format=json show demo.gen
-check show 'out["numRows"] == "4" and [f["name"] for f in out["schema"]["fields"]] == ["fuel","mw","ts","share","ok"]'
-check show 'out["timePartitioning"] == {"type": "DAY", "field": "ts"} and out["clustering"]["fields"] == ["fuel"]'
+check_output show 'out["numRows"] == "4" and [f["name"] for f in out["schema"]["fields"]] == ["fuel","mw","ts","share","ok"]'
+check_output show 'out["timePartitioning"] == {"type": "DAY", "field": "ts"} and out["clustering"]["fields"] == ["fuel"]'
 run show_dataset "${bq[@]}" --format=json show demo
-check show_dataset 'out["location"] == "EU"'
+check_output show_dataset 'out["location"] == "EU"'
 
 # head reads tabledata.list, two rows per page here.
 run head "${bq[@]}" --format=json head -n 10 demo.gen
-check head '[r["fuel"] for r in out] == ["WIND","CCGT","NUCLEAR","BIOMASS"]'
-check head '[r["mw"] for r in out] == ["12000","8000","4500","900"] and out[3].get("ok") is None'
-check head 'out[0]["ok"] == "true" and out[1]["share"] == "0.27"'
+check_output head '[r["fuel"] for r in out] == ["WIND","CCGT","NUCLEAR","BIOMASS"]'
+check_output head '[r["mw"] for r in out] == ["12000","8000","4500","900"] and out[3].get("ok") is None'
+check_output head 'out[0]["ok"] == "true" and out[1]["share"] == "0.27"'
 
 # GoogleSQL with a named parameter; three result rows come back in two pages.
+# shellcheck disable=SC2016 # the backticks quote a BigQuery table name, not a command
 run query "${bq[@]}" --format=json query --nouse_legacy_sql --parameter=min:INT64:1000 \
   'SELECT fuel, mw, UNIX_MICROS(ts) AS us FROM `gbpm-conformance.demo.gen` WHERE mw > @min ORDER BY mw DESC'
-check query '[(r["fuel"], r["mw"]) for r in out] == [("WIND","12000"),("CCGT","8000"),("NUCLEAR","4500")]'
-check query '[r["us"] for r in out] == ["1714564800000000","1714564800250001","1714566600000000"]'
+check_output query '[(r["fuel"], r["mw"]) for r in out] == [("WIND","12000"),("CCGT","8000"),("NUCLEAR","4500")]'
+check_output query '[r["us"] for r in out] == ["1714564800000000","1714564800250001","1714566600000000"]'
 
+# shellcheck disable=SC2016 # the backticks quote a BigQuery table name, not a command
 run aggregate "${bq[@]}" --format=json query --nouse_legacy_sql \
   'SELECT COUNT(*) AS n, SUM(mw) AS total, MAX(ts) AS latest, COUNTIF(ok) AS ok_rows FROM `demo.gen`'
-check aggregate 'out == [{"n": "4", "total": "25400", "latest": "2024-05-01 12:30:00", "ok_rows": "2"}]'
+check_output aggregate 'out == [{"n": "4", "total": "25400", "latest": "2024-05-01 12:30:00", "ok_rows": "2"}]'
 
 # A missing table is BigQuery's 404, which bq reports as an error.
-if "${bq[@]}" show demo.nope >"$work/nope.out" 2>&1; then fail "bq show of a missing table succeeded"; fi
-grep -q "Not found: Table $project:demo.nope" "$work/nope.out" || fail "bq show demo.nope: $(cat "$work/nope.out")"
+if "${bq[@]}" show demo.nope >"$work/nope.out" 2>&1; then die "bq show of a missing table succeeded"; fi
+grep -q "Not found: Table $project:demo.nope" "$work/nope.out" || die "bq show demo.nope: $(cat "$work/nope.out")"
 
 echo "PASS: bq ls, show, insert, head and query --nouse_legacy_sql against the fake BigQuery"

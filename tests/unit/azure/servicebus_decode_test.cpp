@@ -69,7 +69,7 @@ TEST_CASE("Service Bus XML error bodies become readable messages", "[azure]") {
   CHECK(azure::servicebus_error(escaped, "x").message == "x: HTTP 400: a <b> & c");
 }
 
-TEST_CASE("a receive over a scripted transport decodes headers and keeps settles on the namespace", "[azure]") {
+TEST_CASE("a receive over a scripted transport decodes headers and settles on the namespace", "[azure]") {
   net::FakeTransport transport;
   core::FakeClock clock;
   auto tokens = auth::CachingTokenSource(
@@ -84,7 +84,7 @@ TEST_CASE("a receive over a scripted transport decodes headers and keeps settles
   transport.push(
       201, "This is a message.",
       {{"Content-Type", "application/atom+xml;type=entry;charset=utf-8"},
-       {"Location", "https://elsewhere.example/orders/messages/2/7da9cfd5-40d5-4bb1-8d64-ec5a52e1c547"},
+       {"Location", "https://NS.servicebus.windows.net/orders/messages/2/7da9cfd5-40d5-4bb1-8d64-ec5a52e1c547"},
        {"BrokerProperties",
         R"({"DeliveryCount":1,"Label":"M1","LockToken":"7da9cfd5-40d5-4bb1-8d64-ec5a52e1c547","LockedUntilUtc":"Wed, 02 Jul 2014 01:33:27 GMT","MessageId":"31907572164743c38741631acd554d6f","SequenceNumber":2})"},
        {"Priority", "\"High\""},
@@ -113,4 +113,42 @@ TEST_CASE("a receive over a scripted transport decodes headers and keeps settles
   CHECK(requests[0].header("Authorization") == "Bearer tok");
   CHECK(requests[1].method == "DELETE");
   CHECK(requests[1].url == m.lock_uri);
+}
+
+TEST_CASE("a Location off the namespace is a protocol error and no request follows it", "[azure][harden]") {
+  const std::string ns = "https://ns.servicebus.windows.net";
+  CHECK(*azure::settle_uri_from_location("/q/messages/1/lock", ns) == ns + "/q/messages/1/lock");
+  CHECK(*azure::settle_uri_from_location("https://ns.servicebus.windows.net/q/messages/1/lock", ns) ==
+        ns + "/q/messages/1/lock");
+  for (const std::string bad :
+       {"@otherhost:8443/q/messages/1/lock", "//otherhost/q/messages/1/lock", "https://otherhost/q/messages/1/lock",
+        "http://ns.servicebus.windows.net/q/1", "https://ns.servicebus.windows.net@otherhost/q/1",
+        "https://ns.servicebus.windows.net.otherhost/q/1", "https://ns.servicebus.windows.net:8443/q/1",
+        "q/messages/1/lock", "https://ns.servicebus.windows.net", "ftp://ns.servicebus.windows.net/q/1"}) {
+    INFO(bad);
+    auto uri = azure::settle_uri_from_location(bad, ns);
+    REQUIRE_FALSE(uri.ok());
+    CHECK(uri.error().kind == ErrorKind::data);
+  }
+
+  // The proof: a peek-lock reply whose Location is "@otherhost:PORT/..." used
+  // to send the settle, with the token, to otherhost.
+  net::FakeTransport transport;
+  core::FakeClock clock;
+  auto tokens = auth::CachingTokenSource(
+      [&]() -> Result<auth::AccessToken> {
+        return auth::AccessToken{"tok", clock.now() + std::chrono::hours(1)};
+      },
+      clock);
+  azure::ServiceBusClient client(transport, tokens, {.namespace_url = ns, .queue = "q"});
+  transport.push(201, "body",
+                 {{"Location", "@otherhost:8443/q/messages/1/7da9cfd5-40d5-4bb1-8d64-ec5a52e1c547"},
+                  {"BrokerProperties", R"({"DeliveryCount":1,"LockToken":"7da9cfd5-40d5-4bb1-8d64-ec5a52e1c547",)"
+                                       R"("MessageId":"m1","SequenceNumber":1})"}});
+  auto received = client.receive();
+  REQUIRE_FALSE(received.ok());
+  CHECK(received.error().kind == ErrorKind::data);
+  CHECK(received.error().message.find("Location") != std::string::npos);
+  const auto requests = transport.requests();
+  REQUIRE(requests.size() == 1);  // the receive only
 }

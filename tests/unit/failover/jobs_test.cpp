@@ -212,13 +212,20 @@ TEST_CASE("stop: no new runs, running jobs get the grace period, then are termin
   CHECK(runner.stats()[0].started == 1);
 }
 
-TEST_CASE("jobs get the crontab's environment but not systemd's notify socket", "[failover][jobs]") {
+TEST_CASE("jobs get only allowed environment names: the crontab's GBPM_*, not LD_PRELOAD or systemd's socket",
+          "[failover][jobs]") {
   TempDir dir;
   const auto out = dir / "env.txt";
-  const std::string job = script(dir, "env.sh", "echo \"foo=$FOO notify=$NOTIFY_SOCKET wd=$WATCHDOG_USEC\" > \"$1\"");
+  const std::string job = script(
+      dir, "env.sh",
+      "echo \"foo=$GBPM_FOO other=$OTHER preload=$LD_PRELOAD notify=$NOTIFY_SOCKET wd=$WATCHDOG_USEC\" > \"$1\"");
   gbpm::testing::ScopedEnv notify("NOTIFY_SOCKET", "/run/systemd/notify");
   gbpm::testing::ScopedEnv watchdog("WATCHDOG_USEC", "1000000");
-  auto tab = gbpm::schedule::parse_crontab(fmt::format("FOO=bar\n*/1 * * * * gbpm {} {}\n", job, out.string()), "t");
+  gbpm::testing::ScopedEnv inherited("LD_LIBRARY_PATH", "/tmp/evil");
+  auto tab = gbpm::schedule::parse_crontab(
+      fmt::format("GBPM_FOO=bar\nOTHER=x\nLD_PRELOAD={}/evil.so\n*/1 * * * * gbpm {} {}\n", dir.path().string(), job,
+                  out.string()),
+      "t");
   REQUIRE(tab.ok());
   JobRunnerOptions options;
   for (const auto& e : tab->env) options.env.emplace_back(e.name, e.value);
@@ -226,7 +233,13 @@ TEST_CASE("jobs get the crontab's environment but not systemd's notify socket", 
   runner.start(t0);
   runner.tick(t0 + 30s);
   wait_idle(runner, t0 + 30s);
-  CHECK(gbpm::testing::read_file(out) == "foo=bar notify= wd=\n");
+  CHECK(gbpm::testing::read_file(out) == "foo=bar other= preload= notify= wd=\n");
+  CHECK(gbpm::failover::is_job_variable("PATH"));
+  CHECK(gbpm::failover::is_job_variable("LC_ALL"));
+  CHECK_FALSE(gbpm::failover::is_job_variable("LD_PRELOAD"));
+  CHECK_FALSE(gbpm::failover::is_job_variable("LD_LIBRARY_PATH"));
+  CHECK_FALSE(gbpm::failover::is_job_variable("NOTIFY_SOCKET"));
+  CHECK_FALSE(gbpm::failover::is_job_variable("BASH_ENV"));
 }
 
 TEST_CASE("a job whose program is missing is counted as failed and retried next time", "[failover][jobs]") {

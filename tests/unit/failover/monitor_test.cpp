@@ -180,13 +180,19 @@ TEST_CASE("a failing webhook is logged and does not stop the takeover", "[failov
                         .home = home.path()});
   REQUIRE(m.resume().ok());
   primary.push(503, "{}");
-  webhook.push(gbpm::make_error(gbpm::ErrorKind::temporary, "connection refused"));
+  // A transport error quotes the URL it failed on, path included (the
+  // review's proof: the secret path reached the log's error field).
+  webhook.push(
+      gbpm::make_error(gbpm::ErrorKind::temporary,
+                       "POST https://hooks.example/services/T000/B000/SECRETPART: Couldn't connect to server"));
   m.check_once();
   CHECK(m.machine().state().role == Role::active);
   REQUIRE(webhook.requests().size() == 1);
   CHECK(webhook.requests()[0].timeout <= 5s);
   CHECK(webhook.requests()[0].retry == gbpm::net::RetryMode::never);
-  CHECK_THAT(log.text(), Catch::Contains("webhook failed"));
+  CHECK_THAT(log.text(), Catch::Contains("webhook failed") &&
+                             Catch::Contains("https://hooks.example/[REDACTED]: Couldn't connect to server") &&
+                             !Catch::Contains("SECRETPART") && !Catch::Contains("T000"));
 }
 
 TEST_CASE("run() checks every interval and returns when asked to stop", "[failover][monitor]") {

@@ -8,10 +8,14 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +39,14 @@ class Hosted {
     m_thread.join();
   }
   Server& server() { return *m_server; }
+  // CPU time the server thread has used so far.
+  std::chrono::nanoseconds cpu_time() {
+    clockid_t id{};
+    REQUIRE(::pthread_getcpuclockid(m_thread.native_handle(), &id) == 0);
+    timespec ts{};
+    REQUIRE(::clock_gettime(id, &ts) == 0);
+    return std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec};
+  }
   [[nodiscard]] int port() const { return m_server->port(); }
 
  private:
@@ -292,4 +304,48 @@ TEST_CASE("healthd server: listen addresses", "[health][server]") {
   auto clash = Server::listen(ListenAddress{"127.0.0.1", static_cast<std::uint16_t>(h.port())});
   REQUIRE(!clash);
   CHECK(clash.error().kind == gbpm::ErrorKind::config);
+}
+
+TEST_CASE("healthd server: the connection cap follows RLIMIT_NOFILE and running out of descriptors does not spin",
+          "[health][server][harden]") {
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  std::size_t open_now = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++open_now;
+  rlimit low = saved;
+  low.rlim_cur = open_now + 200;
+  REQUIRE(low.rlim_cur <= saved.rlim_max);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  struct Restore {
+    rlimit r;
+    ~Restore() { ::setrlimit(RLIMIT_NOFILE, &r); }
+  } restore{saved};
+  {
+    ServerLimits limits;
+    limits.max_connections = 1024;
+    Hosted h(limits);
+    CHECK(h.server().max_connections() == low.rlim_cur - 64);
+    // 120 clients in this process plus the server's 120 accepted sockets need
+    // more descriptors than the limit leaves: accept4 fails with EMFILE.
+    std::vector<std::unique_ptr<RawConn>> clients;
+    for (int i = 0; i < 120; ++i) clients.push_back(std::make_unique<RawConn>(h.port()));
+    for (int i = 0; i < 100 && h.server().stats().accept_pauses == 0; ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(h.server().stats().accept_pauses >= 1);
+    // Out of descriptors with connections still waiting: the loop must sleep,
+    // not retry accept4 as fast as it can (the listener is level-triggered).
+    const auto cpu_before = h.cpu_time();
+    const auto wall_before = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(500ms);
+    const auto cpu_used = h.cpu_time() - cpu_before;
+    const auto wall = std::chrono::steady_clock::now() - wall_before;
+    CHECK(cpu_used < wall / 4);
+    CHECK(h.server().stats().accept_pauses >= 2);  // it keeps trying, paced
+    // Descriptors come back: the waiting clients are served.
+    clients.resize(40);
+    httplib::Client c("127.0.0.1", h.port());
+    c.set_connection_timeout(5s);
+    auto r = c.Get("/livez");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
 }

@@ -1,6 +1,10 @@
 #include "ingest/dir_source.hpp"
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+#include <map>
+#include <set>
 
 #include "ingest/ingester.hpp"
 #include "ingest_test_support.hpp"
@@ -156,4 +160,131 @@ TEST_CASE("dir drain end to end: fixtures into SQLite, the drop emptied, the bad
   for (const auto& [folder, fixture] : files) CHECK(fs::is_empty(drop_dir / folder));
   CHECK(fs::exists(drop_dir / ".quarantine" / "FREQ" / "FREQ_bad.json"));
   CHECK(fs::exists(drop_dir / ".quarantine" / "FREQ" / "FREQ_bad.json.error.txt"));
+}
+
+namespace {
+
+// Every file under `root` (symlinks not followed) with its content, for
+// "nothing outside the drop changed" checks.
+std::map<std::string, std::string> snapshot(const fs::path& root) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_symlink()) {
+      out[fs::relative(e.path(), root).string()] = "-> " + fs::read_symlink(e.path()).string();
+    } else if (e.is_regular_file()) {
+      out[fs::relative(e.path(), root).string()] = gbpm::testing::read_file(e.path());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("dir source never follows a symlink or reads a FIFO, and leaves them in place", "[ingest][dir][harden]") {
+  gbpm::testing::TempDir dir;
+  const fs::path root = dir / "drop";
+  const fs::path outside = dir / "outside";
+  gbpm::testing::write_file(outside / "secret.json", "[\"only the service may read this\"]");
+  fs::permissions(outside / "secret.json", fs::perms::owner_read | fs::perms::owner_write);
+  drop(outside / "FREQ" / "x.json", "[]", std::chrono::seconds{60});
+  const auto before = snapshot(outside);
+
+  drop(root / "FREQ" / "good.json", "[1]", std::chrono::seconds{30});
+  fs::create_symlink(outside / "secret.json", root / "FREQ" / "link.json");  // a message file that is a symlink
+  fs::create_symlink(outside / "FREQ", root / "LINKED");                     // a dataset folder that is a symlink
+  REQUIRE(::mkfifo((root / "FREQ" / "fifo.json").c_str(), 0600) == 0);       // nobody ever writes it
+  fs::create_directory(root / "FREQ" / "dir.json");
+
+  DirSource source(root, ready_now());
+  auto batch = source.receive({});
+  REQUIRE(batch.ok());
+  CHECK(ids(*batch) == std::vector<std::string>{"good.json"});
+  for (const auto& m : *batch) REQUIRE(source.acknowledge(m, Outcome::stored, "").ok());
+  CHECK(source.refused() == std::set<std::string>{"FREQ/dir.json", "FREQ/fifo.json", "FREQ/link.json", "LINKED"});
+  // Nothing read, moved or removed outside the drop; the refused entries stay.
+  CHECK(snapshot(outside) == before);
+  CHECK(fs::is_symlink(root / "FREQ" / "link.json"));
+  CHECK(fs::is_symlink(root / "LINKED"));
+  CHECK(fs::is_fifo(root / "FREQ" / "fifo.json"));
+  auto again = source.receive({});
+  REQUIRE(again.ok());
+  CHECK(again->empty());
+}
+
+TEST_CASE("dir source refuses a drop root that is a symlink", "[ingest][dir][harden]") {
+  gbpm::testing::TempDir dir;
+  drop(dir / "real" / "FREQ" / "a.json", "[]", std::chrono::seconds{30});
+  fs::create_symlink(dir / "real", dir / "link");
+  DirSource source(dir / "link", ready_now());
+  auto batch = source.receive({});
+  REQUIRE_FALSE(batch.ok());
+  CHECK(batch.error().kind == ErrorKind::config);
+  CHECK(batch.error().message.find("is a symlink") != std::string::npos);
+}
+
+TEST_CASE("a message swapped for a FIFO or a symlink after the scan is refused without blocking",
+          "[ingest][dir][harden]") {
+  gbpm::testing::TempDir dir;
+  gbpm::testing::write_file(dir / "outside" / "target.json", "[\"outside\"]");
+  drop(dir / "drop" / "FREQ" / "a.json", "[1]", std::chrono::seconds{50});
+  drop(dir / "drop" / "FREQ" / "b.json", "[2]", std::chrono::seconds{40});
+  drop(dir / "drop" / "FREQ" / "c.json", "[3]", std::chrono::seconds{30});
+  DirSource source(dir / "drop", ready_now());
+  auto first = source.receive({.max_messages = 1});  // scans all three, hands out one
+  REQUIRE(first.ok());
+  CHECK(ids(*first) == std::vector<std::string>{"a.json"});
+  REQUIRE(source.queued() == 2);
+  fs::remove(dir / "drop" / "FREQ" / "b.json");
+  REQUIRE(::mkfifo((dir / "drop" / "FREQ" / "b.json").c_str(), 0600) == 0);
+  fs::remove(dir / "drop" / "FREQ" / "c.json");
+  fs::create_symlink(dir / "outside" / "target.json", dir / "drop" / "FREQ" / "c.json");
+  auto rest = source.receive({});  // a blocking open of the FIFO would hang here
+  REQUIRE(rest.ok());
+  CHECK(rest->empty());
+  CHECK(source.refused() == std::set<std::string>{"FREQ/b.json", "FREQ/c.json"});
+  CHECK(fs::is_fifo(dir / "drop" / "FREQ" / "b.json"));
+  CHECK(fs::is_symlink(dir / "drop" / "FREQ" / "c.json"));
+}
+
+TEST_CASE("a symlinked .quarantine or .processed is refused: nothing moves through it, the file stays, once",
+          "[ingest][dir][harden]") {
+  gbpm::testing::TempDir dir;
+  const fs::path root = dir / "drop";
+  const fs::path home = dir / "home";
+  gbpm::testing::write_file(home / "runs" / "FREQ" / "a.json", "{\"run\":\"record\"}");
+  const auto before = snapshot(home);
+  drop(root / "FREQ" / "a.json", "[1]", std::chrono::seconds{30});
+  const bool keep = GENERATE(false, true);
+  fs::create_symlink(home / "runs", root / (keep ? ".processed" : ".quarantine"));
+  DirSource source(root, ready_now(keep ? KeepFiles::keep : KeepFiles::remove));
+  auto batch = source.receive({});
+  REQUIRE(batch.ok());
+  REQUIRE(batch->size() == 1);
+  auto settled = source.acknowledge((*batch)[0], keep ? Outcome::stored : Outcome::quarantined, "bad");
+  REQUIRE_FALSE(settled.ok());
+  CHECK(settled.error().message.find("is a symlink") != std::string::npos);
+  CHECK(snapshot(home) == before);                                     // runs/FREQ/a.json not replaced
+  CHECK(gbpm::testing::read_file(root / "FREQ" / "a.json") == "[1]");  // left in place
+  CHECK(fs::is_symlink(root / (keep ? ".processed" : ".quarantine")));
+  auto again = source.receive({});  // its rows are committed: not handed out again
+  REQUIRE(again.ok());
+  CHECK(again->empty());
+}
+
+TEST_CASE("a file over the size limit is handed out as its first bytes with an error, unread beyond them",
+          "[ingest][dir][harden]") {
+  gbpm::testing::TempDir dir;
+  drop(dir / "FREQ" / "big.json", "[" + std::string(5000, ' ') + "]", std::chrono::seconds{30});
+  DirSourceOptions options = ready_now();
+  options.max_file_bytes = 2000;
+  DirSource source(dir.path(), options);
+  auto batch = source.receive({});
+  REQUIRE(batch.ok());
+  REQUIRE(batch->size() == 1);
+  const Message& m = (*batch)[0];
+  CHECK(m.body.size() == kQuarantineHeadBytes);
+  CHECK(m.body.front() == '[');
+  CHECK(m.read_error.find("message of 5002 bytes is over the limit of 2000 bytes") != std::string::npos);
+  REQUIRE(source.acknowledge(m, Outcome::quarantined, m.read_error).ok());
+  CHECK(fs::file_size(dir / ".quarantine" / "FREQ" / "big.json") == 5002);  // moved whole
 }

@@ -395,3 +395,47 @@ TEST_CASE("pipelined: while a commit is slow, the next batch's locks and the hea
   const auto& commits = h.source.keep_alive_commits;
   CHECK(std::count(commits.begin(), commits.end(), 0) >= 3);
 }
+
+TEST_CASE("a message over the memory budget is quarantined by reference, unparsed, and acknowledged after the commit",
+          "[ingest][memory]") {
+  Harness h;
+  IngestOptions options = h.once();
+  options.message = MessageLimits{.max_bytes = 4096, .max_json_values = 200};
+  // Over the byte limit: "[0,0,...]" of 8 KB, kept as its first bytes only.
+  std::string big = "[0";
+  while (big.size() < 8000) big += ",0";
+  big += "]";
+  h.source.push(make_message("BIG_1.json", "FREQ", big));
+  // Within the byte limit but over the value budget: refused by the parser.
+  std::string many = "[0";
+  for (int i = 0; i < 1000; ++i) many += ",0";
+  many += "]";
+  h.source.push(make_message("MANY_1.json", "FREQ", many));
+  h.source.push(make_message("FREQ_1.json", "FREQ", iris_fixture("FREQ.json")));
+  Ingester ingester(h.source, *h.wh, h.clock, h.log, options);
+  REQUIRE(ingester.run().ok());
+
+  REQUIRE(h.source.acks.size() == 3);
+  CHECK(h.source.acks[0].outcome == Outcome::quarantined);
+  CHECK(h.source.acks[0].error.find("message of 8001 bytes is over the limit of 4096 bytes") != std::string::npos);
+  CHECK(h.source.acks[0].commits_seen == 1);  // completed only once the quarantine row is committed
+  CHECK(h.source.acks[1].outcome == Outcome::quarantined);
+  CHECK(h.source.acks[1].error.find("more values than the limit of 200") != std::string::npos);
+  CHECK(h.source.acks[2].outcome == Outcome::stored);
+  CHECK(h.count("SELECT count(*) FROM quarantine") == 2);
+  CHECK(h.count("SELECT length(body) FROM quarantine WHERE source_ref = 'fake:BIG_1.json'") ==
+        static_cast<std::int64_t>(kQuarantineHeadBytes));
+  CHECK(
+      h.count(
+          "SELECT count(*) FROM quarantine WHERE source_ref = 'fake:BIG_1.json' AND substr(CAST(body AS TEXT), 1, 6) = "
+          "'[0,0,0' AND error LIKE '%8001 bytes%'") == 1);
+  CHECK(h.count("SELECT count(*) FROM bmrs_freq_iris") == 2);
+}
+
+TEST_CASE("message limits follow the memory budget", "[ingest][memory]") {
+  const MessageLimits unit = message_limits_for(std::uint64_t{192} << 20);
+  CHECK(unit.max_bytes == std::size_t{32} << 20);  // a 25 MiB real message still fits
+  CHECK(unit.max_json_values == std::size_t{3} << 20);
+  // The parse tree of any accepted body (about 32 bytes a value) fits in half the budget.
+  CHECK(unit.max_json_values * 32 <= (std::size_t{192} << 20) / 2);
+}

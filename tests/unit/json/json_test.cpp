@@ -486,3 +486,17 @@ TEST_CASE("documents own their data and keep views valid across a move", "[json]
   const json::Document empty;
   CHECK(empty.root().is_null());
 }
+
+TEST_CASE("a value budget refuses a document before its tree is built", "[json][limits]") {
+  // Every value and key counts: 1 array + 3 numbers; 1 object + 2 keys + 2 values.
+  parse_ok("[1,2,3]", json::Limits{.max_values = 4});
+  CHECK(contains(parse_error("[1,2,3]", json::Limits{.max_values = 3}), "at $[2]: more values than the limit of 3"));
+  parse_ok(R"({"a":1,"b":[]})", json::Limits{.max_values = 5});
+  CHECK(contains(parse_error(R"({"a":1,"b":[]})", json::Limits{.max_values = 4}), "more values than the limit of 4"));
+  // The pathological shape: two bytes a value.
+  std::string zeros = "[0";
+  for (int i = 0; i < 100000; ++i) zeros += ",0";
+  zeros += "]";
+  CHECK(contains(parse_error(zeros, json::Limits{.max_values = 50000}), "more values than the limit of 50000"));
+  parse_ok(zeros, json::Limits{.max_values = 100002});
+}
