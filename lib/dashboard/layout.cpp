@@ -17,7 +17,7 @@ using sheet::Cell;
 std::string age_text(std::chrono::seconds age) {
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(age).count();
   if (minutes < 120) return fmt::format("{} min", minutes);
-  constexpr std::int64_t kMinutesPerDay = 24 * 60;
+  constexpr std::int64_t kMinutesPerDay = std::int64_t{24} * 60;
   if (minutes < 2 * kMinutesPerDay) return fmt::format("{} h", minutes / 60);
   return fmt::format("{} d", minutes / kMinutesPerDay);
 }

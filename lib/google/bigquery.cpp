@@ -243,12 +243,11 @@ Result<net::Response> BigQueryClient::send(const Call& call) {
   }
 }
 
-Result<std::string> BigQueryClient::call_json(Call call) {
-  const std::string what = call.what;
-  auto response = send(std::move(call));
+Result<std::string> BigQueryClient::call_json(const Call& call) {
+  auto response = send(call);
   m_last_status = response ? response->status : 0;
   if (!response) return std::move(response).error();
-  if (!response->success()) return to_error(parse_api_error(*response), what);
+  if (!response->success()) return to_error(parse_api_error(*response), call.what);
   return std::move(response->body);
 }
 

@@ -240,7 +240,7 @@ class BigQueryClient {
  private:
   struct Call;
   Result<net::Response> send(const Call& call);
-  Result<std::string> call_json(Call call);
+  Result<std::string> call_json(const Call& call);
   [[nodiscard]] std::string api_url(std::string_view path) const;
 
   net::HttpTransport& m_transport;
