@@ -126,6 +126,7 @@ for secret in "${secrets[@]}"; do
     pass=$((pass + 1))
   fi
 done
-echo "scanned $(cat "$work"/logs/* | wc -l) lines of $(ls "$work/logs" | wc -l) outputs"
+logs=("$work"/logs/*)
+echo "scanned $(cat "${logs[@]}" | wc -l) lines of ${#logs[@]} outputs"
 echo "$pass checks passed, $failures failed"
 [[ $failures -eq 0 ]]
