@@ -47,7 +47,7 @@ TEST_CASE("only https, or http to a loopback address, may receive credentials", 
   CHECK_FALSE(core::is_https_or_loopback("x.example/token"));
 }
 
-TEST_CASE("--print-config shows URLs without their credentials", "[redact][secrets][config]") {
+TEST_CASE("print-config shows URLs without their credentials", "[redact][secrets][config]") {
   config::Config c;
   c.load_environment({{"GBPM_FAILOVER_PRIMARY_URL", "https://monitor:hunter2@primary.example/health"},
                       {"GBPM_ELEXON_URL", "https://data.example/api?apikey=AIzaSECRET"}});
