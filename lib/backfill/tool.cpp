@@ -11,6 +11,7 @@
 #include "backfill/journal.hpp"
 #include "backfill/plan.hpp"
 #include "backfill/progress.hpp"
+#include "core/redact.hpp"
 #include "core/time.hpp"
 #include "elexon/insights_client.hpp"
 #include "market/settlement.hpp"
@@ -234,7 +235,7 @@ Status run_tool(cli::Context& ctx, const ToolRequest& request) {
                                      {"mode", request.gaps ? "gaps" : "range"},
                                      {"chunks", chunks->size()},
                                      {"concurrency", *concurrency},
-                                     {"url", (*client)->options().base_url}});
+                                     {"url", core::redact_url((*client)->options().base_url)}});
   ProgressReporter progress(progress_style_for(stderr), stderr, ctx.log, ctx.clock);
   BackfillOptions run_options{.concurrency = static_cast<int>(*concurrency),
                               // --gaps plans from the warehouse itself, so the journal is not

@@ -56,7 +56,8 @@ Status AtomicFileBatch::stage(const std::string& name, std::string_view content,
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
     return io_error("write (not a file name)", target, EINVAL);
   }
-  if (auto opened = open_dir(); !opened) return opened;
+  // The error names the file being written, not only its directory.
+  if (auto opened = open_dir(); !opened) return opened.error().with_context(target.string());
   static std::atomic<unsigned> sequence{0};
   UniqueFd fd;
   std::string temp;

@@ -184,70 +184,54 @@ Result<std::optional<market::FuelMix>> SqlMarketQueries::latest_fuel_mix(TimePoi
   return std::optional<market::FuelMix>{};
 }
 
-Result<std::vector<market::DaySeries>> SqlMarketQueries::series_range(year_month_day first, year_month_day last,
-                                                                      SeriesPart parts,
-                                                                      std::optional<TimePoint> known_at) {
-  const sys_days first_day{first};
-  const sys_days last_day{last};
-  if (!first.ok() || !last.ok() || last_day < first_day || (last_day - first_day).count() >= kMaxSeriesDays) {
-    return make_error(ErrorKind::usage,
-                      fmt::format("not a settlement day range of 1 to {} days: {} to {}", kMaxSeriesDays,
-                                  market::format_date(first), market::format_date(last)));
-  }
-  std::vector<market::DaySeries> days;
-  std::vector<TimePoint> starts;  // day i covers [starts[i], starts[i + 1])
-  for (sys_days d = first_day; d <= last_day; d += std::chrono::days{1}) {
-    const year_month_day date{d};
-    const int count = market::periods_in_day(date);
-    if (count == 0 || !market::is_supported_date(date)) {
+namespace {
+
+// One series_range call: the empty days of the window, where a row lands in
+// them, and one fill step per part (each one query, or two for the fuel mix).
+class SeriesWindow {
+ public:
+  // The days from `first` to `last` with every settlement period present and
+  // blank; ErrorKind::usage for a bad or too long range.
+  static Result<SeriesWindow> make(SqlRunner& runner, year_month_day first, year_month_day last,
+                                   std::optional<TimePoint> known_at) {
+    const sys_days first_day{first};
+    const sys_days last_day{last};
+    if (!first.ok() || !last.ok() || last_day < first_day || (last_day - first_day).count() >= kMaxSeriesDays) {
       return make_error(ErrorKind::usage,
-                        fmt::format("not a supported settlement date: {}", market::format_date(date)));
+                        fmt::format("not a settlement day range of 1 to {} days: {} to {}", kMaxSeriesDays,
+                                    market::format_date(first), market::format_date(last)));
     }
-    market::DaySeries series{date, {}};
-    const TimePoint day_start = market::day_start_utc(date);
-    for (int i = 0; i < count; ++i) {
-      market::PeriodValues p;
-      p.period = i + 1;
-      p.start_utc = day_start + market::kPeriodLength * i;
-      series.periods.push_back(std::move(p));
+    SeriesWindow w(runner, first_day, last_day, known_at);
+    for (sys_days d = first_day; d <= last_day; d += std::chrono::days{1}) {
+      const year_month_day date{d};
+      const int count = market::periods_in_day(date);
+      if (count == 0 || !market::is_supported_date(date)) {
+        return make_error(ErrorKind::usage,
+                          fmt::format("not a supported settlement date: {}", market::format_date(date)));
+      }
+      market::DaySeries series{date, {}};
+      const TimePoint day_start = market::day_start_utc(date);
+      for (int i = 0; i < count; ++i) {
+        market::PeriodValues p;
+        p.period = i + 1;
+        p.start_utc = day_start + market::kPeriodLength * i;
+        series.periods.push_back(std::move(p));
+      }
+      w.m_starts.push_back(day_start);
+      w.m_days.push_back(std::move(series));
     }
-    starts.push_back(day_start);
-    days.push_back(std::move(series));
+    w.m_starts.push_back(market::day_end_utc(last));
+    w.m_dates = {param("first", first_day), param("last", last_day)};
+    if (known_at) w.m_dates.push_back(param("at", *known_at));
+    return w;
   }
-  starts.push_back(market::day_end_utc(last));
 
-  // The period a settlement-date-keyed row belongs to, or nullptr.
-  const auto period_of = [&](const SqlValue& date, const SqlValue& period) -> market::PeriodValues* {
-    const auto d = date.as_date();
-    if (!d || *d < first_day || *d > last_day) return nullptr;
-    auto& day = days[static_cast<std::size_t>((*d - first_day).count())];
-    const int i = period_index(period, day.periods.size());
-    return i < 0 ? nullptr : &day.periods[static_cast<std::size_t>(i)];
-  };
-  // The period whose 30 elapsed minutes contain `t`, or nullptr.
-  const auto period_at = [&](TimePoint t) -> market::PeriodValues* {
-    if (t < starts.front() || t >= starts.back()) return nullptr;
-    const auto next = std::upper_bound(starts.begin(), starts.end(), t);
-    const auto index = static_cast<std::size_t>(next - starts.begin() - 1);
-    auto& day = days[index];
-    const auto i = static_cast<std::size_t>((t - starts[index]) / market::kPeriodLength);
-    return i < day.periods.size() ? &day.periods[i] : nullptr;
-  };
-
-  std::vector<SqlParam> dates = {param("first", first_day), param("last", last_day)};
-  if (known_at) dates.push_back(param("at", *known_at));
-  const std::string_view by_date = "settlement_date >= @first AND settlement_date <= @last";
-  // `bound`, and with known_at only what `column` says was published by then.
-  const auto known = [&](std::string_view bound, std::string_view column) {
-    return known_at ? fmt::format("{} AND {} <= @at", bound, column) : std::string(bound);
-  };
-
-  if (has_part(parts, SeriesPart::fuel)) {
-    // FUELINST: the mean of the 5-minute readings per period and fuel (never
-    // the sum), computed by the warehouse so only one row per period and fuel
-    // comes back.
+  // FUELINST: the mean of the 5-minute readings per period and fuel (never
+  // the sum), computed by the warehouse so only one row per period and fuel
+  // comes back; FUELHH for the periods FUELINST does not cover.
+  Status fill_fuel() {
     auto rows = deduped_rows(m_runner, "FUELINST", {"settlement_date", "settlement_period", "fuel_type", "generation"},
-                             known(by_date, "publish_time"), dates,
+                             known(kByDate, "publish_time"), m_dates,
                              "SELECT settlement_date, settlement_period, fuel_type, AVG(generation), "
                              "COUNT(generation) FROM ({}) d GROUP BY settlement_date, settlement_period, fuel_type");
     if (!rows) return std::move(rows).error();
@@ -259,9 +243,8 @@ Result<std::vector<market::DaySeries>> SqlMarketQueries::series_range(year_month
       p->fuel_mw[row[2].as_text().value_or("")] = *mean;
       p->fuel_source = market::FuelSource::fuelinst;
     }
-    // FUELHH for periods FUELINST does not cover.
     auto hh = deduped_rows(m_runner, "FUELHH", {"settlement_date", "settlement_period", "fuel_type", "generation"},
-                           known(by_date, "publish_time"), dates);
+                           known(kByDate, "publish_time"), m_dates);
     if (!hh) return std::move(hh).error();
     for (const auto& row : *hh) {
       auto* p = period_of(row[0], row[1]);
@@ -270,65 +253,45 @@ Result<std::vector<market::DaySeries>> SqlMarketQueries::series_range(year_month
       p->fuel_source = market::FuelSource::fuelhh;
       p->fuel_mw[row[2].as_text().value_or("")] = *mw;
     }
-    for (auto& day : days) {
+    for (auto& day : m_days) {
       for (auto& p : day.periods) p.net_import_mw = market::Classification::net_import(p.fuel_mw);
     }
+    return {};
   }
 
-  // Per-period datasets keyed by settlement date and period.
-  const auto per_period = [&](std::string_view code, std::vector<std::string_view> columns, std::string_view bound,
-                              auto&& apply) -> Status {
-    columns.insert(columns.begin(), {"settlement_date", "settlement_period"});
-    // Parameters the SQL does not name are skipped by both runners.
-    auto rows = deduped_rows(m_runner, code, columns, bound, dates);
-    if (!rows) return std::move(rows).error();
-    for (const auto& row : *rows) {
-      if (auto* p = period_of(row[0], row[1])) apply(*p, row);
-    }
-    return {};
-  };
-  if (has_part(parts, SeriesPart::demand)) {
-    if (auto ok = per_period("INDO", {"demand"}, known(by_date, "publish_time"),
+  Status fill_demand() {
+    if (auto ok = per_period("INDO", {"demand"}, known(kByDate, "publish_time"),
                              [](market::PeriodValues& p, const SqlRow& r) { p.demand_mw = r[2].as_number(); });
         !ok) {
-      return std::move(ok).error();
+      return ok;
     }
-    if (auto ok =
-            per_period("ITSDO", {"demand"}, known(by_date, "publish_time"),
-                       [](market::PeriodValues& p, const SqlRow& r) { p.transmission_demand_mw = r[2].as_number(); });
-        !ok) {
-      return std::move(ok).error();
-    }
-  }
-  if (has_part(parts, SeriesPart::market_price)) {
-    const std::string bound = fmt::format("{} AND data_provider = 'APXMIDP'", by_date);
-    if (auto ok = per_period("MID", {"price", "volume"}, bound,
-                             [](market::PeriodValues& p, const SqlRow& r) {
-                               const auto price = r[2].as_number();
-                               const auto volume = r[3].as_number();
-                               // 0 £/MWh on 0 MWh means "no trades", not a price.
-                               if (price && !(*price == 0.0 && volume && *volume == 0.0)) p.market_price = price;
-                             });
-        !ok) {
-      return std::move(ok).error();
-    }
-  }
-  if (has_part(parts, SeriesPart::system_prices)) {
-    if (auto ok = per_period("DISEBSP", {"system_sell_price", "system_buy_price"}, by_date,
-                             [](market::PeriodValues& p, const SqlRow& r) {
-                               p.system_sell_price = r[2].as_number();
-                               p.system_buy_price = r[3].as_number();
-                             });
-        !ok) {
-      return std::move(ok).error();
-    }
+    return per_period("ITSDO", {"demand"}, known(kByDate, "publish_time"),
+                      [](market::PeriodValues& p, const SqlRow& r) { p.transmission_demand_mw = r[2].as_number(); });
   }
 
-  if (has_part(parts, SeriesPart::frequency)) {
-    // FREQ: mean of the samples in each period (UTC range from the settlement
-    // module), summed in time order so the mean does not depend on the plan.
-    std::vector<SqlParam> range = {param("from", starts.front()), param("to", starts.back())};
-    if (known_at) range.push_back(param("at", *known_at));
+  Status fill_market_price() {
+    const std::string bound = fmt::format("{} AND data_provider = 'APXMIDP'", kByDate);
+    return per_period("MID", {"price", "volume"}, bound, [](market::PeriodValues& p, const SqlRow& r) {
+      const auto price = r[2].as_number();
+      const auto volume = r[3].as_number();
+      // 0 £/MWh on 0 MWh means "no trades", not a price.
+      if (price && !(*price == 0.0 && volume && *volume == 0.0)) p.market_price = price;
+    });
+  }
+
+  Status fill_system_prices() {
+    return per_period("DISEBSP", {"system_sell_price", "system_buy_price"}, kByDate,
+                      [](market::PeriodValues& p, const SqlRow& r) {
+                        p.system_sell_price = r[2].as_number();
+                        p.system_buy_price = r[3].as_number();
+                      });
+  }
+
+  // FREQ: mean of the samples in each period (UTC range from the settlement
+  // module), summed in time order so the mean does not depend on the plan.
+  Status fill_frequency() {
+    std::vector<SqlParam> range = {param("from", m_starts.front()), param("to", m_starts.back())};
+    if (m_known_at) range.push_back(param("at", *m_known_at));
     auto rows = deduped_rows(m_runner, "FREQ", {"measurement_time", "frequency"},
                              known("measurement_time >= @from AND measurement_time < @to", "measurement_time"), range,
                              "SELECT * FROM ({}) d ORDER BY measurement_time");
@@ -348,8 +311,84 @@ Result<std::vector<market::DaySeries>> SqlMarketQueries::series_range(year_month
       p->frequency_hz = acc.first / static_cast<double>(acc.second);
       p->frequency_samples = acc.second;
     }
+    return {};
   }
-  return days;
+
+  std::vector<market::DaySeries> take_days() { return std::move(m_days); }
+
+ private:
+  static constexpr std::string_view kByDate = "settlement_date >= @first AND settlement_date <= @last";
+
+  SeriesWindow(SqlRunner& runner, sys_days first, sys_days last, std::optional<TimePoint> known_at)
+      : m_runner(runner), m_first(first), m_last(last), m_known_at(known_at) {}
+
+  // `bound`, and with known_at only what `column` says was published by then.
+  [[nodiscard]] std::string known(std::string_view bound, std::string_view column) const {
+    return m_known_at ? fmt::format("{} AND {} <= @at", bound, column) : std::string(bound);
+  }
+
+  // The period a settlement-date-keyed row belongs to, or nullptr.
+  market::PeriodValues* period_of(const SqlValue& date, const SqlValue& period) {
+    const auto d = date.as_date();
+    if (!d || *d < m_first || *d > m_last) return nullptr;
+    auto& day = m_days[static_cast<std::size_t>((*d - m_first).count())];
+    const int i = period_index(period, day.periods.size());
+    return i < 0 ? nullptr : &day.periods[static_cast<std::size_t>(i)];
+  }
+
+  // The period whose 30 elapsed minutes contain `t`, or nullptr.
+  market::PeriodValues* period_at(TimePoint t) {
+    if (t < m_starts.front() || t >= m_starts.back()) return nullptr;
+    const auto next = std::upper_bound(m_starts.begin(), m_starts.end(), t);
+    const auto index = static_cast<std::size_t>(next - m_starts.begin() - 1);
+    auto& day = m_days[index];
+    const auto i = static_cast<std::size_t>((t - m_starts[index]) / market::kPeriodLength);
+    return i < day.periods.size() ? &day.periods[i] : nullptr;
+  }
+
+  // A dataset keyed by settlement date and period: `apply` each row's
+  // `columns` (after the two key columns) to its period.
+  template <typename Apply>
+  Status per_period(std::string_view code, std::vector<std::string_view> columns, std::string_view bound,
+                    Apply&& apply) {
+    columns.insert(columns.begin(), {"settlement_date", "settlement_period"});
+    // Parameters the SQL does not name are skipped by both runners.
+    auto rows = deduped_rows(m_runner, code, columns, bound, m_dates);
+    if (!rows) return std::move(rows).error();
+    for (const auto& row : *rows) {
+      if (auto* p = period_of(row[0], row[1])) apply(*p, row);
+    }
+    return {};
+  }
+
+  SqlRunner& m_runner;
+  sys_days m_first;
+  sys_days m_last;
+  std::optional<TimePoint> m_known_at;
+  std::vector<market::DaySeries> m_days;
+  std::vector<TimePoint> m_starts;  // day i covers [m_starts[i], m_starts[i + 1])
+  std::vector<SqlParam> m_dates;
+};
+
+}  // namespace
+
+Result<std::vector<market::DaySeries>> SqlMarketQueries::series_range(year_month_day first, year_month_day last,
+                                                                      SeriesPart parts,
+                                                                      std::optional<TimePoint> known_at) {
+  auto window = SeriesWindow::make(m_runner, first, last, known_at);
+  if (!window) return std::move(window).error();
+  const std::pair<SeriesPart, Status (SeriesWindow::*)()> steps[] = {
+      {SeriesPart::fuel, &SeriesWindow::fill_fuel},
+      {SeriesPart::demand, &SeriesWindow::fill_demand},
+      {SeriesPart::market_price, &SeriesWindow::fill_market_price},
+      {SeriesPart::system_prices, &SeriesWindow::fill_system_prices},
+      {SeriesPart::frequency, &SeriesWindow::fill_frequency},
+  };
+  for (const auto& [part, fill] : steps) {
+    if (!has_part(parts, part)) continue;
+    if (auto ok = ((*window).*fill)(); !ok) return std::move(ok).error();
+  }
+  return window->take_days();
 }
 
 Result<std::vector<market::Outage>> SqlMarketQueries::active_outages(TimePoint at, double min_unavailable_mw) {

@@ -493,79 +493,110 @@ Result<BatchStats> SqliteWarehouse::store(const Batch& batch) {
   return stats;
 }
 
-Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats) {
-  const std::string received = format_timestamp(group.received_at);
-  const std::string_view source = source_name(group.source);
-  // Per dataset (records of one message nearly always share it): the table
-  // and its counters, looked up once rather than per row.
-  const DatasetSpec* current = nullptr;
-  std::string table;
-  TableStats* table_stats = nullptr;
-  // Per column, the last time/date formatted and its text: the rows of one
-  // IRIS message mostly share their times (19 FUELINST rows, one startTime),
-  // so most binds reuse a text instead of formatting and copying it. The
-  // texts live in a deque (stable addresses) until this call returns, so
-  // they are bound SQLITE_STATIC even when several rows share a statement.
-  struct Formatted {
-    std::optional<core::TimePoint> time;
-    std::optional<std::chrono::sys_days> day;
-    const std::string* text = nullptr;
-  };
-  std::vector<Formatted> formatted;
-  std::deque<std::string> texts;
-  const auto bind_row = [&](sqlite3_stmt* stmt, int& index, std::size_t r) -> Status {
-    const auto& record = group.records[r];
+namespace {
+
+// Binds the rows of one message's group to upsert statements. The rows of
+// one IRIS message mostly share their times (19 FUELINST rows, one
+// startTime), so per column the last time/date formatted is kept with its
+// text and most binds reuse it instead of formatting and copying again. The
+// texts live in a deque (stable addresses) as long as the binder, so they are
+// bound SQLITE_STATIC even when several rows share a statement.
+class RowBinder {
+ public:
+  RowBinder(const RecordGroup& group, std::string_view source)
+      : m_group(group), m_source(source), m_received(format_timestamp(group.received_at)) {}
+
+  [[nodiscard]] const std::string& received() const { return m_received; }
+
+  // A new dataset: its columns' formatted texts start afresh.
+  void start_dataset(const DatasetSpec& spec) { m_formatted.assign(spec.columns.size(), Formatted{}); }
+
+  // Binds record `r` from parameter `index` on (advanced past its columns
+  // and the source, message id and received-at columns). A required null or
+  // a value of the wrong type is ErrorKind::internal; a bind failure is the
+  // SQLite code in `rc` with an ok Status.
+  Status bind(sqlite3_stmt* stmt, int& index, std::size_t r, int& rc) {
+    const auto& record = m_group.records[r];
     const DatasetSpec* spec = record.spec;
-    int rc = SQLITE_OK;
+    rc = SQLITE_OK;
     for (std::size_t i = 0; i < spec->columns.size() && rc == SQLITE_OK; ++i, ++index) {
       const auto& column = spec->columns[i];
       const auto& value = record.values[i];
       if (value.is_null()) {
         if (column.requirement == elexon::Requirement::required) {
           return make_error(ErrorKind::internal, fmt::format("message {} record {}: {}.{} is required but null",
-                                                             group.message_id, r, spec->code, column.name));
+                                                             m_group.message_id, r, spec->code, column.name));
         }
         rc = sqlite3_bind_null(stmt, index);
         continue;
       }
       if (!value_fits(value, column.type)) {
         return make_error(ErrorKind::internal,
-                          fmt::format("message {} record {}: {}.{} does not hold a {}", group.message_id, r, spec->code,
-                                      column.name, elexon::to_string(column.type)));
+                          fmt::format("message {} record {}: {}.{} does not hold a {}", m_group.message_id, r,
+                                      spec->code, column.name, elexon::to_string(column.type)));
       }
-      if (const auto* i64 = std::get_if<std::int64_t>(&value.data)) {
-        rc = column.type == ColumnType::real ? sqlite3_bind_double(stmt, index, static_cast<double>(*i64))
-                                             : sqlite3_bind_int64(stmt, index, *i64);
-      } else if (const auto* d = std::get_if<double>(&value.data)) {
-        rc = sqlite3_bind_double(stmt, index, *d);
-      } else if (const auto* s = std::get_if<std::string>(&value.data)) {
-        rc = bind_text(stmt, index, *s, false);
-      } else if (const auto* b = std::get_if<bool>(&value.data)) {
-        rc = sqlite3_bind_int(stmt, index, *b ? 1 : 0);
-      } else if (const auto* t = std::get_if<core::TimePoint>(&value.data)) {
-        Formatted& f = formatted[i];
-        if (f.text == nullptr || f.time != *t) {
-          f.text = &texts.emplace_back(format_timestamp(*t));
-          f.time = *t;
-          f.day.reset();
-        }
-        rc = bind_text(stmt, index, *f.text, false);
-      } else if (const auto* day = std::get_if<std::chrono::sys_days>(&value.data)) {
-        Formatted& f = formatted[i];
-        if (f.text == nullptr || f.day != *day) {
-          f.text = &texts.emplace_back(format_date(*day));
-          f.day = *day;
-          f.time.reset();
-        }
-        rc = bind_text(stmt, index, *f.text, false);
-      }
+      rc = bind_value(stmt, index, i, column.type, value);
     }
-    if (rc == SQLITE_OK) rc = bind_text(stmt, index++, source, false);
-    if (rc == SQLITE_OK) rc = bind_text(stmt, index++, group.message_id, false);
-    if (rc == SQLITE_OK) rc = bind_text(stmt, index++, received, false);
-    if (rc != SQLITE_OK) return sqlite_error(fmt::format("cannot bind a {} row", spec->code));
+    if (rc == SQLITE_OK) rc = bind_text(stmt, index++, m_source, false);
+    if (rc == SQLITE_OK) rc = bind_text(stmt, index++, m_group.message_id, false);
+    if (rc == SQLITE_OK) rc = bind_text(stmt, index++, m_received, false);
     return {};
+  }
+
+ private:
+  struct Formatted {
+    std::optional<core::TimePoint> time;
+    std::optional<std::chrono::sys_days> day;
+    const std::string* text = nullptr;
   };
+
+  int bind_value(sqlite3_stmt* stmt, int index, std::size_t column, ColumnType type, const elexon::Value& value) {
+    if (const auto* i64 = std::get_if<std::int64_t>(&value.data)) {
+      return type == ColumnType::real ? sqlite3_bind_double(stmt, index, static_cast<double>(*i64))
+                                      : sqlite3_bind_int64(stmt, index, *i64);
+    }
+    if (const auto* d = std::get_if<double>(&value.data)) return sqlite3_bind_double(stmt, index, *d);
+    if (const auto* s = std::get_if<std::string>(&value.data)) return bind_text(stmt, index, *s, false);
+    if (const auto* b = std::get_if<bool>(&value.data)) return sqlite3_bind_int(stmt, index, *b ? 1 : 0);
+    if (const auto* t = std::get_if<core::TimePoint>(&value.data)) {
+      Formatted& f = m_formatted[column];
+      if (f.text == nullptr || f.time != *t) {
+        f.text = &m_texts.emplace_back(format_timestamp(*t));
+        f.time = *t;
+        f.day.reset();
+      }
+      return bind_text(stmt, index, *f.text, false);
+    }
+    if (const auto* day = std::get_if<std::chrono::sys_days>(&value.data)) {
+      Formatted& f = m_formatted[column];
+      if (f.text == nullptr || f.day != *day) {
+        f.text = &m_texts.emplace_back(format_date(*day));
+        f.day = *day;
+        f.time.reset();
+      }
+      return bind_text(stmt, index, *f.text, false);
+    }
+    return SQLITE_OK;
+  }
+
+  const RecordGroup& m_group;
+  std::string_view m_source;
+  std::string m_received;
+  std::vector<Formatted> m_formatted;
+  std::deque<std::string> m_texts;
+};
+
+}  // namespace
+
+Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats) {
+  const std::string_view source = source_name(group.source);
+  RowBinder binder(group, source);
+  const std::string& received = binder.received();
+  // Per dataset (records of one message nearly always share it): the table
+  // and its counters, looked up once rather than per row.
+  const DatasetSpec* current = nullptr;
+  std::string table;
+  TableStats* table_stats = nullptr;
 
   const std::size_t count = group.records.size();
   for (std::size_t r = 0; r < count;) {
@@ -591,7 +622,7 @@ Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats)
     if (spec != current) {
       table = table_name(*spec, group.source);
       table_stats = &stats.tables[table];
-      formatted.assign(spec->columns.size(), Formatted{});
+      binder.start_dataset(*spec);
       current = spec;
     }
     auto stmt_result = upsert_statement(*spec, table, rows);
@@ -600,7 +631,9 @@ Status SqliteWarehouse::store_group(const RecordGroup& group, BatchStats& stats)
     StatementGuard guard(stmt);
     int index = 1;
     for (std::size_t k = 0; k < rows; ++k) {
-      if (auto ok = bind_row(stmt, index, r + k); !ok) return ok;
+      int rc = SQLITE_OK;
+      if (auto ok = binder.bind(stmt, index, r + k, rc); !ok) return ok;
+      if (rc != SQLITE_OK) return sqlite_error(fmt::format("cannot bind a {} row", spec->code));
     }
     const std::int64_t updates_before = m_updates;
     if (sqlite3_step(stmt) != SQLITE_DONE) {

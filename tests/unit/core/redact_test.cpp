@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "core/config.hpp"
 
 using namespace gbpm;
@@ -19,8 +22,9 @@ TEST_CASE("a URL whose path is the secret shows only its origin", "[redact][secr
   CHECK(core::redact_secret_url("https://u:p@hooks.example:8443/a?b=c") == "https://hooks.example:8443/[REDACTED]");
   CHECK(core::redact_secret_url("not a url XYZ") == "[REDACTED]");
   const std::string url = "https://bot:pw@hooks.example/services/T0/B0/XYZ?k=v";
-  for (const std::string text : {"POST " + url + ": HTTP 500", "POST " + core::redact_url(url) + ": timed out",
-                                 "curl: (6) could not resolve /services/T0/B0/XYZ?k=v"}) {
+  const std::vector<std::string> texts = {"POST " + url + ": HTTP 500", "POST " + core::redact_url(url) + ": timed out",
+                                          "curl: (6) could not resolve /services/T0/B0/XYZ?k=v"};
+  for (const std::string& text : texts) {
     const std::string scrubbed = core::scrub_secret_url(text, url);
     INFO(scrubbed);
     CHECK(scrubbed.find("XYZ") == std::string::npos);
@@ -43,7 +47,7 @@ TEST_CASE("only https, or http to a loopback address, may receive credentials", 
   CHECK_FALSE(core::is_https_or_loopback("x.example/token"));
 }
 
-TEST_CASE("--print-config shows URLs without their credentials", "[redact][secrets][config]") {
+TEST_CASE("print-config shows URLs without their credentials", "[redact][secrets][config]") {
   config::Config c;
   c.load_environment({{"GBPM_FAILOVER_PRIMARY_URL", "https://monitor:hunter2@primary.example/health"},
                       {"GBPM_ELEXON_URL", "https://data.example/api?apikey=AIzaSECRET"}});
