@@ -12,20 +12,13 @@
 #     http (the test fakes) is not.
 #   hardening_test.sh BIN_DIR   (the directory holding the built tools)
 set -euo pipefail
-bin=$1
-work=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+bindir=$1
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+make_work
 unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_IRIS_SOURCE GBPM_LOG_LEVEL GBPM_LOG_FORMAT NOTIFY_SOCKET WATCHDOG_USEC
 export GBPM_HOME="$work/home"
 mkdir -p "$work/logs"
-failures=0
-pass=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then pass=$((pass + 1)); else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-contains() {  # contains NAME FILE NEEDLE
-  if grep -F -- "$3" "$2" >/dev/null; then pass=$((pass + 1)); else echo "FAIL $1: '$3' not in $2:"; cat "$2"; failures=$((failures + 1)); fi
-}
 # run NAME CMD...: stdout and stderr into logs/NAME.{out,err}; prints the exit code.
 run() {
   local name=$1
@@ -56,11 +49,11 @@ export GBPM_CONFIG="$work/gbpm.env"
 # --- --print-config of every tool -------------------------------------------
 for tool in iris-ingest bmrs-backfill layout-update daily-kpi outages-update realtime-dashboard gsp-update healthd \
   failover-monitor; do
-  rc=$(run "print-$tool" "$bin/$tool" --print-config)
+  rc=$(run "print-$tool" "$bindir/$tool" --print-config)
   check "$tool --print-config exits 0" 0 "$rc"
-  contains "$tool --print-config shows the redacted URL" "$work/logs/print-$tool.out" \
+  has "$tool --print-config shows the redacted URL" "$work/logs/print-$tool.out" \
     "GBPM_FAILOVER_PRIMARY_URL=http://127.0.0.1:$closed_port/health"
-  contains "$tool --print-config keeps the query, not its value" "$work/logs/print-$tool.out" "apikey=[REDACTED]"
+  has "$tool --print-config keeps the query, not its value" "$work/logs/print-$tool.out" "apikey=[REDACTED]"
 done
 
 # --- failover-monitor: a failed webhook delivery -----------------------------
@@ -68,7 +61,7 @@ printf '# no jobs\n' > "$work/crontab"
 chmod 0644 "$work/crontab"
 export GBPM_FAILOVER_CRONTAB="$work/crontab" GBPM_FAILOVER_INTERVAL=100ms GBPM_FAILOVER_TIMEOUT=100ms
 export GBPM_FAILOVER_FALL=1 GBPM_FAILOVER_TCP_PORT=0 GBPM_FAILOVER_HOLD_DOWN=0
-"$bin/failover-monitor" >"$work/logs/monitor.out" 2>"$work/logs/monitor.err" &
+"$bindir/failover-monitor" >"$work/logs/monitor.out" 2>"$work/logs/monitor.err" &
 monitor=$!
 for _ in $(seq 100); do
   grep -F "webhook failed" "$work/logs/monitor.err" >/dev/null && break
@@ -76,48 +69,48 @@ for _ in $(seq 100); do
 done
 kill -TERM "$monitor"
 wait "$monitor" || true
-contains "monitor: the takeover happened" "$work/logs/monitor.err" "takeover: STANDBY -> ACTIVE"
-contains "monitor: the webhook delivery failed and was logged" "$work/logs/monitor.err" "webhook failed"
+has "monitor: the takeover happened" "$work/logs/monitor.err" "takeover: STANDBY -> ACTIVE"
+has "monitor: the webhook delivery failed and was logged" "$work/logs/monitor.err" "webhook failed"
 # The webhook field is a secret setting (redacted whole by its name); the
 # delivery error shows the host only, so the failure can still be traced.
-contains "monitor: the webhook field is redacted" "$work/logs/monitor.err" "webhook=[REDACTED]"
-contains "monitor: the delivery error names the webhook's host only" "$work/logs/monitor.err" \
+has "monitor: the webhook field is redacted" "$work/logs/monitor.err" "webhook=[REDACTED]"
+has "monitor: the delivery error names the webhook's host only" "$work/logs/monitor.err" \
   "POST http://127.0.0.1:$closed_port/[REDACTED]"
 
 # --- crontab ownership and permissions -----------------------------------------
 chmod 0666 "$work/crontab"
-rc=$(run crontab-writable "$bin/failover-monitor")
+rc=$(run crontab-writable "$bindir/failover-monitor")
 check "a world-writable crontab is refused (78)" 78 "$rc"
-contains "the refusal says why" "$work/logs/crontab-writable.err" "writable by group or others (mode 0666)"
+has "the refusal says why" "$work/logs/crontab-writable.err" "writable by group or others (mode 0666)"
 chmod 0620 "$work/crontab"
-check "a group-writable crontab is refused (78)" 78 "$(run crontab-group "$bin/failover-monitor")"
+check "a group-writable crontab is refused (78)" 78 "$(run crontab-group "$bindir/failover-monitor")"
 chmod 0644 "$work/crontab"
 if [[ $(id -u) -eq 0 ]]; then
   chown 65534 "$work/crontab"
-  rc=$(run crontab-owner "$bin/failover-monitor")
+  rc=$(run crontab-owner "$bindir/failover-monitor")
   check "a crontab owned by another user is refused (78)" 78 "$rc"
-  contains "the refusal names the owner" "$work/logs/crontab-owner.err" "owned by uid 65534"
+  has "the refusal names the owner" "$work/logs/crontab-owner.err" "owned by uid 65534"
   chown 0 "$work/crontab"
 fi
 unset GBPM_FAILOVER_CRONTAB
 
 # --- https for URLs that receive credentials ------------------------------------
-rc=$(run http-sheets env GBPM_SHEETS_URL=http://sheets.example.com/v4 "$bin/layout-update" --sheet gsheets:abc)
+rc=$(run http-sheets env GBPM_SHEETS_URL=http://sheets.example.com/v4 "$bindir/layout-update" --sheet gsheets:abc)
 check "http:// for the Sheets API is refused (78)" 78 "$rc"
-contains "the refusal says https" "$work/logs/http-sheets.err" "must be an https:// URL"
-rc=$(run http-token env GBPM_GOOGLE_TOKEN_URL=http://oauth.example.com/token "$bin/daily-kpi")
+has "the refusal says https" "$work/logs/http-sheets.err" "must be an https:// URL"
+rc=$(run http-token env GBPM_GOOGLE_TOKEN_URL=http://oauth.example.com/token "$bindir/daily-kpi")
 check "http:// for the token endpoint is refused (78)" 78 "$rc"
-rc=$(run http-hook env GBPM_FAILOVER_WEBHOOK_URL="http://hooks.example.com/services/$hookpath" "$bin/failover-monitor")
+rc=$(run http-hook env GBPM_FAILOVER_WEBHOOK_URL="http://hooks.example.com/services/$hookpath" "$bindir/failover-monitor")
 check "http:// for the webhook is refused (78)" 78 "$rc"
 rc=$(run userinfo-sb env GBPM_SERVICEBUS_URL="https://sas:$userpass@127.0.0.1:$closed_port" \
-  "$bin/iris-ingest" --source servicebus:ns/q --once)
+  "$bindir/iris-ingest" --source servicebus:ns/q --once)
 check "user:password@ in the Service Bus URL is refused (78)" 78 "$rc"
-contains "the refusal names the setting" "$work/logs/userinfo-sb.err" "GBPM_SERVICEBUS_URL"
+has "the refusal names the setting" "$work/logs/userinfo-sb.err" "GBPM_SERVICEBUS_URL"
 
 # --- bmrs-backfill quotes its failing URL: the key stays out -----------------------
-rc=$(run backfill "$bin/bmrs-backfill" --dataset FREQ --from 2025-01-01 --to 2025-01-01)
+rc=$(run backfill "$bindir/bmrs-backfill" --dataset FREQ --from 2025-01-01 --to 2025-01-01)
 check "backfill fails against a closed port (not 0)" yes "$([[ $rc -ne 0 ]] && echo yes || echo no)"
-contains "backfill names the endpoint" "$work/logs/backfill.err" "127.0.0.1:$closed_port"
+has "backfill names the endpoint" "$work/logs/backfill.err" "127.0.0.1:$closed_port"
 
 # --- the scan: no planted secret anywhere -----------------------------------------
 for secret in "${secrets[@]}"; do
@@ -131,5 +124,4 @@ for secret in "${secrets[@]}"; do
 done
 logs=("$work"/logs/*)
 echo "scanned $(cat "${logs[@]}" | wc -l) lines of ${#logs[@]} outputs"
-echo "$pass checks passed, $failures failed"
-[[ $failures -eq 0 ]]
+finish "hardening"

@@ -16,20 +16,12 @@
 #   iris_ingest_hostile_drop_test.sh IRIS_INGEST
 set -euo pipefail
 ingest=$1
-command -v sqlite3 >/dev/null || { echo "sqlite3 CLI not installed; skipping"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 not installed; skipping"; exit 77; }
-work=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need sqlite3 python3
+make_work
 unset GBPM_CONFIG GBPM_WAREHOUSE GBPM_IRIS_SOURCE GBPM_LOG_LEVEL GBPM_LOG_FORMAT NOTIFY_SOCKET WATCHDOG_USEC
 unset GBPM_IRIS_MEMORY_MAX
-failures=0
-pass=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then pass=$((pass + 1)); else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-contains() {  # contains NAME FILE NEEDLE
-  if grep -F -- "$3" "$2" >/dev/null; then pass=$((pass + 1)); else echo "FAIL $1: '$3' not in $2:"; cat "$2"; failures=$((failures + 1)); fi
-}
 freq='[{"dataset":"FREQ","measurementTime":"2024-02-12T17:50:00Z","frequency":50.01}]'
 # put PATH BODY: a message file finished a minute ago.
 put() { mkdir -p "$(dirname "$1")"; printf '%s' "$2" > "$1"; touch -d '-1 minute' "$1"; }
@@ -69,7 +61,7 @@ for kind in processed quarantine; do
   check "$kind: the message stays in the drop" yes "$([[ -f $drop/runs/layout-update.json ]] && echo yes || echo no)"
   check "$kind: the symlink is left in place" yes "$([[ -L $drop/.$kind ]] && echo yes || echo no)"
   check "$kind: nothing written through the link" 0 "$(find "$GBPM_HOME" -name 'layout-update.json.*' | wc -l)"
-  contains "$kind: a clear log line" "$work/$kind.err" "symlinked settle folder refused and left in place"
+  has "$kind: a clear log line" "$work/$kind.err" "symlinked settle folder refused and left in place"
 done
 export GBPM_HOME="$work/home"
 
@@ -84,7 +76,7 @@ check "folder: the run finished" 0 "$rc"
 check "folder: the file outside is not deleted" yes "$([[ -f $work/outside/FREQ/victim.json ]] && echo yes || echo no)"
 check "folder: the good message is stored" 1 "$(q folder 'SELECT count(*) FROM bmrs_freq_iris')"
 check "folder: the good message is removed" no "$([[ -e $drop/FREQ/good.json ]] && echo yes || echo no)"
-contains "folder: a clear log line" "$work/folder.err" "symlinked dataset folder refused and left in place"
+has "folder: a clear log line" "$work/folder.err" "symlinked dataset folder refused and left in place"
 
 # --- 3. a message that is a symlink to an unreadable file --------------------
 drop="$work/drop-link"
@@ -99,7 +91,7 @@ check "link: nothing of the target stored" 0 \
   "$(q link "SELECT (SELECT count(*) FROM quarantine WHERE CAST(body AS TEXT) LIKE '%TOPSECRET%') + (SELECT count(*) FROM raw_messages WHERE CAST(body AS TEXT) LIKE '%TOPSECRET%')")"
 check "link: the target is unchanged" "$before" "$(fingerprint "$work/secret.json")"
 check "link: the symlink is left in place" yes "$([[ -L $drop/FREQ/leak.json ]] && echo yes || echo no)"
-contains "link: a clear log line" "$work/link.err" "symlinked message file refused and left in place"
+has "link: a clear log line" "$work/link.err" "symlinked message file refused and left in place"
 
 # --- 4. a FIFO where a message was ---------------------------------------------
 drop="$work/drop-fifo"
@@ -109,7 +101,7 @@ rc=$(drain fifo "$drop")
 check "fifo: the run finished without blocking" 0 "$rc"
 check "fifo: the good message is stored" 1 "$(q fifo 'SELECT count(*) FROM bmrs_freq_iris')"
 check "fifo: the FIFO is left in place" yes "$([[ -p $drop/FREQ/fifo.json ]] && echo yes || echo no)"
-contains "fifo: a clear log line" "$work/fifo.err" "message that is not a regular file refused and left in place"
+has "fifo: a clear log line" "$work/fifo.err" "message that is not a regular file refused and left in place"
 
 # --- 5. 60 MiB files under the unit's memory limit ---------------------------
 drop="$work/drop-big"
@@ -191,5 +183,4 @@ if [[ -s $work/big.rss ]]; then
   check "big: peak RSS within 192 MiB" yes "$( ((rss_kb <= 196608)) && echo yes || echo "no (${rss_kb} KB)")"
 fi
 
-echo "$pass checks passed, $failures failed"
-[[ $failures -eq 0 ]]
+finish "iris-ingest hostile drop"
