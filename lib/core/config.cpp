@@ -42,7 +42,7 @@ bool is_standard_env_key(std::string_view key) {
 // removed, long values shortened.
 std::string shown_value(std::string_view key, std::string_view value) {
   if (log::is_secret_key(key)) return "[REDACTED]";
-  const std::string shown = value.find("://") != std::string_view::npos ? core::redact_url(value) : std::string(value);
+  std::string shown = value.find("://") != std::string_view::npos ? core::redact_url(value) : std::string(value);
   if (shown.size() > 80) return shown.substr(0, 77) + "...";
   return shown;
 }

@@ -403,7 +403,7 @@ Status run_lookup_tool(cli::Context& ctx, const LookupRequest& request, bool jso
   options.logger = &ctx.log;
   auto sink = sheet::open_sheet(sheet_text, options);
   if (!sink) return sink.error();
-  const Status written = (*sink)->write(bess_update(*result));
+  Status written = (*sink)->write(bess_update(*result));
   ctx.stats.api_calls += (*sink)->api_calls();
   if (!written) return written;
   ctx.stats.rows_written = 4 + static_cast<std::int64_t>(result->bands.size());

@@ -130,6 +130,9 @@ std::optional<Voltage> parse_voltage(std::string_view text) {
   return std::nullopt;
 }
 
+// One pass over the file: the header decides the kind (rates or bands), and
+// every line is checked against it with its FILE:LINE in the error.
+// NOLINTNEXTLINE(readability-function-size): 112 lines; the per-line checks share the header state
 Result<TariffFile> parse_tariff_csv(std::string_view text, std::string_view origin) {
   TariffFile file;
   enum class Kind { unknown, rates, bands } kind = Kind::unknown;

@@ -60,7 +60,7 @@ std::string serialise(const HttpResponse& r) {
       "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
       "Cache-Control: no-store\r\nConnection: close\r\n",
       r.status, reason(r.status), r.body.size());
-  for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+  for (const auto& [k, v] : r.headers) out += fmt::format("{}: {}\r\n", k, v);
   out += "\r\n";
   out += r.body;
   return out;

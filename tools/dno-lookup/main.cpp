@@ -3,15 +3,20 @@
 // bands, printed or written to the BESS tab. Replaces dno_lookup_python.py.
 // A thin shell over lib/dno (lookup.hpp).
 
+#include <cstdio>
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/tool.hpp"
+#include "core/exit_codes.hpp"
 #include "dno/lookup.hpp"
 #include "market/settlement.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace gbpm;
   cli::Tool tool(
       {.name = "dno-lookup",
@@ -75,4 +80,19 @@ int main(int argc, char** argv) {
     }
     return dno::run_lookup_tool(ctx, request, json);
   });
+}
+
+}  // namespace
+
+// Errors are values and Tool::run maps an exception from the work to 70;
+// only setting up the command line is left, and it too ends in one line and 70.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dno-lookup: unexpected exception: %s\n", e.what());
+  } catch (...) {
+    std::fputs("dno-lookup: unexpected exception\n", stderr);
+  }
+  return gbpm::core::to_int(gbpm::core::ExitCode::software);
 }
