@@ -15,5 +15,5 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need sqlite3 python3 curl
-exec bash "$(dirname "${BASH_SOURCE[0]}")/../bench/ingest_crash_full.sh" --only servicebus \
+CRASH_PROGRESS_OPTIONAL=1 exec bash "$(dirname "${BASH_SOURCE[0]}")/../bench/ingest_crash_full.sh" --only servicebus \
   --ingest "$1" --fake-servicebus "$2" "${3:-1500}" "${4:-4}"
